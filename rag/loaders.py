@@ -1,0 +1,221 @@
+"""Find the documents of a corpus folder and extract their text.
+
+Every loader returns plain text normalised once (NBSP, line ends, runs of spaces), so that the
+character offsets recorded for each chunk point into exactly the text a user is shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable, Iterator
+
+SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # path relative to the corpus folder, with forward slashes
+    title: str
+    text: str
+    content_hash: str
+
+
+class SkipFile(Exception):
+    """A file that cannot be used; the message names why, in a few words."""
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SkipFile("not UTF-8 or Windows-1252 text") from None
+    if sum(ch < " " and ch not in "\n\r\t\f" for ch in text[:8192]) > 8:
+        raise SkipFile("binary file")
+    return text
+
+
+def _first_line_title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
+
+
+def _load_text(data: bytes, fallback_title: str) -> tuple[str, str]:
+    text = normalise(_decode(data))
+    return _first_line_title(text, fallback_title), text
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _load_markdown(data: bytes, fallback_title: str) -> tuple[str, str]:
+    lines = []
+    for line in _decode(data).splitlines():
+        line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)  # headings keep their words, lose the marks
+        line = _MD_LINK.sub(r"\1", line)
+        lines.append(_MD_EMPHASIS.sub(r"\2", line))
+    text = normalise("\n".join(lines))
+    return _first_line_title(text, fallback_title), text
+
+
+class _HTMLText(HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+             "blockquote", "pre", "tr", "table", "dd", "dt", "figcaption", "hr"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "nav", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.title = ""
+        self.heading = ""
+        self._in_title = False
+        self._heading_tag: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self.skip_depth += 1
+        if tag == "title":
+            self._in_title = True
+        if tag in {"h1", "h2"} and not self.heading and self._heading_tag is None:
+            self._heading_tag = tag
+        if tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skip_depth:
+            self.skip_depth -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag == self._heading_tag:
+            self._heading_tag = None
+        if tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        if self.skip_depth:
+            return
+        if self._heading_tag is not None:
+            self.heading += data
+        self.parts.append(data.replace("\n", " "))
+
+
+def _load_html(data: bytes, fallback_title: str) -> tuple[str, str]:
+    parser = _HTMLText()
+    parser.feed(_decode(data))
+    parser.close()
+    text = normalise("".join(parser.parts))
+    title = " ".join(parser.heading.split()) or " ".join(parser.title.split()) or _first_line_title(text, fallback_title)
+    return title[:200], text
+
+
+def _load_pdf(data: bytes, fallback_title: str) -> tuple[str, str]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise SkipFile(f"unreadable PDF ({exc.__class__.__name__})") from None
+    text = normalise("\n\n".join(pages))
+    if not text:
+        raise SkipFile("PDF has no extractable text (scanned images need OCR first)")
+    meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
+    return meta_title or _first_line_title(text, fallback_title), text
+
+
+def _load_docx(data: bytes, fallback_title: str) -> tuple[str, str]:
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml").decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        raise SkipFile("unreadable .docx") from None
+    paragraphs = []
+    for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
+        runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para)
+        paragraphs.append("".join(runs))
+    import html
+
+    text = normalise(html.unescape("\n\n".join(paragraphs)))
+    return _first_line_title(text, fallback_title), text
+
+
+LOADERS: dict[str, Callable[[bytes, str], tuple[str, str]]] = {
+    ".txt": _load_text, ".text": _load_text,
+    ".md": _load_markdown, ".markdown": _load_markdown,
+    ".html": _load_html, ".htm": _load_html,
+    ".pdf": _load_pdf, ".docx": _load_docx,
+}
+
+
+def discover(corpus_dir: Path) -> Iterator[Path]:
+    """Every non-hidden file below the corpus folder, in a stable order."""
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() or path.is_symlink():
+            yield path
+
+
+def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
+    """Read one file into a Document, or raise SkipFile saying why it cannot be used."""
+    suffix = path.suffix.lower()
+    if suffix not in LOADERS:
+        raise SkipFile(f"unsupported file type '{suffix or path.name}'")
+    root = corpus_dir.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise SkipFile("broken link") from None
+    if not real.is_relative_to(root):
+        raise SkipFile("link points outside the corpus folder")
+    try:
+        size = real.stat().st_size
+        if size > max_bytes:
+            raise SkipFile(f"too large ({size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB, RAG_MAX_FILE_MB)")
+        data = real.read_bytes()
+    except PermissionError:
+        raise SkipFile("permission denied") from None
+    except OSError as exc:
+        raise SkipFile(f"cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise SkipFile("empty file")
+    doc_id = path.relative_to(corpus_dir).as_posix()
+    title, text = LOADERS[suffix](data, path.stem)
+    if not text:
+        raise SkipFile("no text after extraction")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Document(doc_id=doc_id, title=title, text=text, content_hash=digest)

@@ -1,0 +1,185 @@
+"""The Chroma side of the index: one collection per corpus, embedded or on a server.
+
+Chroma never embeds anything here: every write and query passes vectors we computed, and the
+collection is opened with no embedding function, so its default (which downloads a model) never runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .errors import IndexMismatchError, IndexStateError, NoIndexError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .chunking import Chunk
+    from .config import Settings
+
+WRITE_BATCH = 1000
+
+
+def _client(settings: "Settings"):
+    from .embeddings import offline_environment
+
+    offline_environment()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError types here
+            raise IndexStateError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({_one_line(exc)}): "
+                "start it with `chroma run` or unset RAG_CHROMA_HOST"
+            ) from None
+    path = chroma_path(settings)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise IndexStateError(
+            f"the index at {path} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild` to rebuild it"
+        ) from None
+
+
+def chroma_path(settings: "Settings") -> Path:
+    return settings.index_dir / "chroma"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else exc.__class__.__name__)
+
+
+class VectorStore:
+    """A Chroma collection tagged with the embedding model that filled it."""
+
+    def __init__(self, settings: "Settings", model_id: str, dimension: int, *, create: bool) -> None:
+        self.settings = settings
+        self.model_id = model_id
+        self.dimension = dimension
+        self._client = _client(settings)
+        try:
+            if create:
+                self._collection = self._client.get_or_create_collection(
+                    settings.collection,
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine", "embedding_model": model_id, "dimension": dimension,
+                              "created_by": "rag-assistant"},
+                )
+            else:
+                self._collection = self._client.get_collection(settings.collection, embedding_function=None)
+        except IndexStateError:
+            raise
+        except Exception as exc:
+            if not create and ("does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError"):
+                raise NoIndexError(f"no index in {self.location}: run `rag ingest` first") from None
+            raise IndexStateError(
+                f"the index at {self.location} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild`"
+            ) from None
+        self._check_model()
+
+    @property
+    def location(self) -> str:
+        s = self.settings
+        return f"{s.chroma_host}:{s.chroma_port}/{s.collection}" if s.chroma_host else str(chroma_path(s))
+
+    def _check_model(self) -> None:
+        meta = self._collection.metadata or {}
+        built_with = meta.get("embedding_model")
+        if built_with is None:
+            raise IndexMismatchError(
+                f"collection '{self.settings.collection}' at {self.location} was not built by rag: "
+                "choose another RAG_COLLECTION or run `rag ingest --rebuild` to replace it"
+            )
+        if built_with != self.model_id or int(meta.get("dimension", self.dimension)) != self.dimension:
+            raise IndexMismatchError(
+                f"the index at {self.location} was built with embedding model {built_with} "
+                f"({meta.get('dimension')} dims), but this run uses {self.model_id} ({self.dimension} dims): "
+                "run `rag ingest --rebuild` or switch back to that model"
+            )
+
+    @staticmethod
+    def drop(settings: "Settings") -> None:
+        """Remove the collection (embedded: the whole folder, so a corrupted store goes too)."""
+        if settings.chroma_host:
+            client = _client(settings)
+            try:
+                client.delete_collection(settings.collection)
+            except Exception:
+                pass  # nothing to drop
+            return
+        shutil.rmtree(chroma_path(settings), ignore_errors=True)
+
+    # Reads ---------------------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._collection.count()
+
+    def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        total = self.count()
+        page = 20000
+        for offset in range(0, total, page):
+            got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            ids.extend(got["ids"])
+            metas.extend(got["metadatas"])
+        return ids, metas
+
+    def all_documents(self) -> tuple[list[str], list[str]]:
+        ids: list[str] = []
+        texts: list[str] = []
+        total = self.count()
+        page = 20000
+        for offset in range(0, total, page):
+            got = self._collection.get(include=["documents"], limit=page, offset=offset)
+            ids.extend(got["ids"])
+            texts.extend(got["documents"])
+        return ids, texts
+
+    def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, "np.ndarray"]:
+        out = {}
+        for i in range(0, len(ids), WRITE_BATCH):
+            got = self._collection.get(ids=list(ids[i : i + WRITE_BATCH]), include=["embeddings"])
+            out.update(zip(got["ids"], got["embeddings"]))
+        return out
+
+    def query(self, vector: "np.ndarray", n: int) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Nearest chunks as (id, text, metadata, cosine similarity), best first."""
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            (i, d, m, 1.0 - float(dist))
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+    # Writes --------------------------------------------------------------------------------------
+    def upsert(self, chunks: Sequence["Chunk"], vectors: "np.ndarray") -> None:
+        for i in range(0, len(chunks), WRITE_BATCH):
+            part = chunks[i : i + WRITE_BATCH]
+            self._collection.upsert(
+                ids=[c.chunk_id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+                embeddings=vectors[i : i + WRITE_BATCH],
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), WRITE_BATCH):
+            self._collection.delete(ids=ids[i : i + WRITE_BATCH])

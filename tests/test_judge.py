@@ -1,0 +1,384 @@
+"""The support judge: offline heuristic checks with the real local embedder, the LLM judge against the fake
+OpenAI-compatible server, and the offline claim splitter."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from rag.config import Settings
+from rag.judge import HeuristicJudge, LLMJudge, Verdict, make_judge, parse_claims, parse_verdict, split_claims
+
+from fake_openai import FakeOpenAI, Reply
+
+DATASETS = Path(__file__).resolve().parents[1] / "eval" / "datasets"
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.embeddings import LocalEmbedder
+
+    return LocalEmbedder()
+
+
+@pytest.fixture(scope="module")
+def judge(embedder) -> HeuristicJudge:
+    return HeuristicJudge(embedder)
+
+
+# Passages written for these tests, on a topic the bundled corpus does not touch, so that the checks are shown
+# to work on text they were not tuned on.
+HARBOUR = (
+    "The Port of Valmora handled 4.2 million containers in 2023, up from 3.8 million a year earlier. "
+    "Harbour director Elena Marsh said the new northern terminal could double capacity by 2027. "
+    "The city council has not yet approved funding for the terminal. "
+    "Some shipping analysts believe the expansion may attract traffic away from the rival port of Castlebay."
+)
+BRIDGE = (
+    "The Orwell Bridge reopened on Monday after six weeks of repairs. "
+    "Engineers from Halden Structures replaced 40 percent of the deck's steel cables. "
+    "Transport minister Priya Nair warned that heavy lorries would still face a weight limit until spring."
+)
+
+
+def verdict(judge: HeuristicJudge, claim: str, *passages: str) -> Verdict:
+    v = judge.judge(claim, list(passages))
+    assert 0.0 <= v.score <= 1.0 and not math.isnan(v.score)
+    assert v.reason
+    return v
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Valmora's port moved 4.2 million containers in 2023, compared with 3.8 million the year before.",
+        "Elena Marsh, the harbour director, said the northern terminal might double the port's capacity by 2027.",
+        "Funding for the terminal has not been approved by the city council yet.",
+        "Halden Structures engineers swapped out 40% of the steel cables in the bridge deck.",
+        "The Orwell Bridge opened again on Monday following six weeks of repair work.",
+    ],
+)
+def test_paraphrases_are_supported(judge, claim):
+    v = verdict(judge, claim, HARBOUR, BRIDGE)
+    assert v.supported, v
+
+
+def test_a_claim_combining_two_sentences_is_supported(judge):
+    v = verdict(judge, "After six weeks of repairs, in which 40 percent of the deck's steel cables were replaced, "
+                       "the Orwell Bridge reopened.", BRIDGE)
+    assert v.supported, v
+
+
+def test_verbatim_sentence_with_citation_marker_is_supported(judge):
+    v = verdict(judge, "Engineers from Halden Structures replaced 40 percent of the deck's steel cables [2].", HARBOUR, BRIDGE)
+    assert v.supported and v.score > 0.8, v
+
+
+@pytest.mark.parametrize(
+    "claim, reason_word",
+    [
+        ("The Port of Valmora handled 5.2 million containers in 2023.", "5.2"),
+        ("Engineers from Halden Structures replaced 60 percent of the deck's steel cables.", "60"),
+        ("The Orwell Bridge reopened on Monday after nine weeks of repairs.", "nine"),
+        ("The Port of Valmora handled 3.8 million containers in 2023.", "3.8"),
+    ],
+)
+def test_swapped_numbers_are_unsupported(judge, claim, reason_word):
+    v = verdict(judge, claim, HARBOUR, BRIDGE)
+    assert not v.supported, v
+    assert reason_word in v.reason
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Harbour director Elena Marsh said the new southern terminal could double capacity by 2027.",
+        "Engineers from Kestrel Structures replaced 40 percent of the deck's steel cables.",
+        "The Orwell Bridge reopened on Friday after six weeks of repairs.",
+        "Transport minister Elena Marsh warned that heavy lorries would still face a weight limit until spring.",
+    ],
+)
+def test_swapped_names_are_unsupported(judge, claim):
+    v = verdict(judge, claim, HARBOUR, BRIDGE)
+    assert not v.supported, v
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The city council has approved funding for the terminal.",
+        "Heavy lorries will no longer face any weight limit once the bridge reopens.",
+    ],
+)
+def test_negation_mismatch_is_unsupported(judge, claim):
+    v = verdict(judge, claim, HARBOUR, BRIDGE)
+    assert not v.supported, v
+
+
+def test_negation_mismatch_reason_names_it(judge):
+    v = verdict(judge, "The city council has already approved funding for the terminal.", HARBOUR)
+    assert not v.supported
+    assert "negation" in v.reason
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Shipping analysts agree that the expansion will attract traffic away from Castlebay.",
+        "Elena Marsh said the new northern terminal will definitely double capacity by 2027.",
+        "All shipping analysts believe the expansion will pull traffic away from Castlebay.",
+    ],
+)
+def test_hedge_turned_into_certainty_is_unsupported(judge, claim):
+    v = verdict(judge, claim, HARBOUR)
+    assert not v.supported, v
+
+
+def test_wrong_speaker_is_unsupported(judge):
+    passage = (
+        "Harbour director Elena Marsh said the new northern terminal could double capacity by 2027. "
+        "Transport minister Priya Nair warned that heavy lorries would still face a weight limit until spring."
+    )
+    v = verdict(judge, "Priya Nair said the new northern terminal could double capacity by 2027.", passage)
+    assert not v.supported, v
+    assert "Marsh" in v.reason or "Priya" in v.reason
+
+
+def test_added_detail_is_unsupported(judge):
+    v = verdict(judge, "Engineers from Halden Structures replaced 40 percent of the deck's steel cables "
+                       "using new carbon fibre reinforcements.", BRIDGE)
+    assert not v.supported, v
+
+
+def test_unrelated_passage_does_not_support(judge):
+    v = verdict(judge, "The Orwell Bridge reopened on Monday after six weeks of repairs.", HARBOUR)
+    assert not v.supported, v
+
+
+def test_empty_inputs_are_unsupported_not_errors(judge):
+    assert judge.judge("", [HARBOUR]).supported is False
+    assert judge.judge("The bridge reopened.", []).supported is False
+    assert judge.judge("The bridge reopened.", ["", "   "]).supported is False
+
+
+def test_judge_many_matches_judge_and_keeps_order(embedder):
+    items = [
+        ("The Port of Valmora handled 5.2 million containers in 2023.", [HARBOUR]),
+        ("The Orwell Bridge opened again on Monday following six weeks of repair work.", [BRIDGE]),
+        ("", [BRIDGE]),
+        ("The city council has approved funding for the terminal.", [HARBOUR, BRIDGE]),
+    ]
+    batched = HeuristicJudge(embedder).judge_many(items)
+    single = [HeuristicJudge(embedder).judge(c, p) for c, p in items]
+    assert [v.supported for v in batched] == [False, True, False, False]
+    assert batched == single
+
+
+def test_threshold_moves_the_decision(embedder):
+    claim = "Elena Marsh said the northern terminal might double the port's capacity by 2027."
+    strict = HeuristicJudge(embedder, threshold=1.01).judge(claim, [HARBOUR])
+    lenient = HeuristicJudge(embedder, threshold=0.0).judge(claim, [HARBOUR])
+    assert not strict.supported and lenient.supported
+    assert strict.score == lenient.score
+
+
+def balanced_accuracy(judge: HeuristicJudge, path: Path) -> float:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    verdicts = judge.judge_many([(r["claim"], [r["context"]]) for r in rows])
+    pos = [v.supported for r, v in zip(rows, verdicts) if r["label"] == "supported"]
+    neg = [not v.supported for r, v in zip(rows, verdicts) if r["label"] == "unsupported"]
+    return 0.5 * (sum(pos) / len(pos) + sum(neg) / len(neg))
+
+
+def test_heldout_balanced_accuracy(judge):
+    # Measured 0.80 when written; the threshold was calibrated on claims_dev.jsonl only.
+    assert balanced_accuracy(judge, DATASETS / "claims_heldout.jsonl") >= 0.75
+
+
+def test_claim_datasets_are_balanced_and_well_formed():
+    for name, minimum in (("claims_dev.jsonl", 50), ("claims_heldout.jsonl", 40)):
+        rows = [json.loads(line) for line in (DATASETS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert len(rows) >= minimum
+        assert len({r["id"] for r in rows}) == len(rows)
+        labels = [r["label"] for r in rows]
+        assert set(labels) == {"supported", "unsupported"}
+        assert abs(labels.count("supported") - labels.count("unsupported")) <= len(rows) * 0.1
+        for r in rows:
+            supported_kinds = {"paraphrase", "entailed"}
+            assert (r["kind"] in supported_kinds) == (r["label"] == "supported"), r["id"]
+
+
+# -- split_claims
+
+
+def test_split_claims_splits_sentences_and_strips_markers():
+    text = "The bridge reopened on Monday [1]. Engineers replaced 40% of the cables [2][3]."
+    assert split_claims(text) == ["The bridge reopened on Monday.", "Engineers replaced 40% of the cables."]
+
+
+def test_split_claims_splits_joined_clauses_but_not_lists():
+    text = (
+        "The port handled 4.2 million containers in 2023, and the council has not approved the terminal. "
+        "Analysts cite chips, ships, and ever-larger cranes; prices rose."
+    )
+    claims = split_claims(text)
+    assert claims[:2] == ["The port handled 4.2 million containers in 2023.", "The council has not approved the terminal."]
+    assert any("chips, ships, and ever-larger cranes" in c for c in claims)
+
+
+def test_split_claims_on_semicolon_between_clauses():
+    claims = split_claims("Elena Marsh runs the harbour; she said the terminal could double capacity [1].")
+    assert claims == ["Elena Marsh runs the harbour.", "She said the terminal could double capacity."]
+
+
+def test_split_claims_keeps_abbreviations_and_drops_fragments():
+    claims = split_claims("Dr. Marsh met U.S. officials on Monday. Yes. ")
+    assert claims == ["Dr. Marsh met U.S. officials on Monday."]
+    assert split_claims("") == []
+
+
+# -- the LLM judge's parsing
+
+
+@pytest.mark.parametrize(
+    "text, supported",
+    [
+        ('{"supported": true, "reason": "stated in [1]"}', True),
+        ('```json\n{"supported": false, "reason": "number differs"}\n```', False),
+        ('Sure! Here is my verdict: {"supported": true, "reason": "it\'s in the text"} Hope that helps.', True),
+        ("{'supported': False, 'reason': 'wrong speaker'}", False),
+        ('{"supported": "yes", "reason": "ok"}', True),
+        ('{"Supported": "false"}', False),
+        ('{"verdict": "unsupported", "explanation": "no evidence"}', False),
+        ('{"supported": True, "reason": "python style",}', True),
+        ("SUPPORTED", True),
+        ("Not supported.", False),
+    ],
+)
+def test_parse_verdict_accepts_what_models_write(text, supported):
+    parsed = parse_verdict(text)
+    assert parsed is not None and parsed["supported"] is supported
+    assert 0.0 <= parsed["score"] <= 1.0
+
+
+@pytest.mark.parametrize("text", ["", "I am not sure.", '{"reason": "no decision"}', "{broken", "[1, 2, 3]"])
+def test_parse_verdict_rejects_replies_without_a_verdict(text):
+    assert parse_verdict(text) is None
+
+
+def test_parse_verdict_keeps_reason_short_and_on_one_line():
+    parsed = parse_verdict('{"supported": false, "reason": "first line\\nsecond line ' + "x" * 500 + '"}')
+    assert parsed is not None
+    assert "\n" not in parsed["reason"] and len(parsed["reason"]) <= 200
+
+
+def test_parse_claims_formats():
+    assert parse_claims('["A is B.", "C is D."]') == ["A is B.", "C is D."]
+    assert parse_claims('```json\n{"claims": ["A is B."]}\n```') == ["A is B."]
+    assert parse_claims("Claims:\n1. A is B.\n2. C is D.") == ["A is B.", "C is D."]
+    assert parse_claims("nothing useful here") is None
+
+
+# -- the LLM judge against a fake endpoint
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def llm_settings(server: FakeOpenAI) -> Settings:
+    return Settings(openai_base_url=server.base_url, openai_api_key="test", openai_max_retries=0, openai_timeout=5,
+                    judge="llm")
+
+
+def test_llm_judge_reads_a_fenced_verdict(server):
+    server.script(Reply.text('```json\n{"supported": false, "reason": "the passage says 4.2 million"}\n```'))
+    v = LLMJudge(llm_settings(server)).judge("The port handled 5.2 million containers.", [HARBOUR])
+    assert v == Verdict(False, 0.0, "the passage says 4.2 million")
+    sent = json.dumps(server.last_chat)
+    assert "5.2 million" in sent and "Valmora" in sent
+
+
+def test_llm_judge_retries_once_then_reports_unparsed(server):
+    server.script(Reply.text("I think so?"), Reply.text("Maybe."))
+    v = LLMJudge(llm_settings(server)).judge("The bridge reopened.", [BRIDGE])
+    assert v == Verdict(False, 0.0, "unparsed")
+    assert server.count("chat") == 2
+
+
+def test_llm_judge_retry_can_succeed(server):
+    server.script(Reply.text("hmm"), Reply.text('{"supported": true, "reason": "sentence 1"}'))
+    v = LLMJudge(llm_settings(server)).judge("The bridge reopened.", [BRIDGE])
+    assert v.supported and v.score == 1.0
+
+
+def test_llm_judge_endpoint_failure_becomes_a_verdict(server):
+    server.script(Reply.error(500), Reply.error(500))
+    v = LLMJudge(llm_settings(server)).judge("The bridge reopened.", [BRIDGE])
+    assert not v.supported and v.score == 0.0 and v.reason.startswith("error: ")
+    assert "\n" not in v.reason
+
+
+def test_llm_judge_many_keeps_order(server):
+    server.default_chat = lambda body: Reply.text(
+        '{"supported": %s}' % ("true" if "Claim: It reopened on Monday" in json.dumps(body) else "false")
+    )
+    verdicts = LLMJudge(llm_settings(server)).judge_many(
+        [("It reopened on Monday.", [BRIDGE]), ("It reopened on Friday.", [BRIDGE])] * 3
+    )
+    assert [v.supported for v in verdicts] == [True, False] * 3
+
+
+def test_llm_extract_claims_falls_back_to_splitting(server):
+    server.script(Reply.text('["The bridge reopened on Monday.", "Repairs took six weeks."]'), Reply.error(500))
+    judge = LLMJudge(llm_settings(server))
+    assert judge.extract_claims("The bridge reopened on Monday after six weeks [1].") == [
+        "The bridge reopened on Monday.", "Repairs took six weeks."]
+    assert judge.extract_claims("The bridge reopened. Lorries face a limit [2].") == [
+        "The bridge reopened.", "Lorries face a limit."]
+
+
+def test_make_judge_follows_settings(embedder, server):
+    assert isinstance(make_judge(Settings(judge="heuristic"), embedder), HeuristicJudge)
+    assert make_judge(llm_settings(server), embedder).name == "llm"
+
+
+def test_llm_judge_without_a_key_reports_the_configuration_error(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("RAG_OPENAI_API_KEY", raising=False)
+    v = LLMJudge(Settings(openai_base_url=None, openai_api_key=None, judge="llm")).judge("The bridge reopened.", [BRIDGE])
+    assert not v.supported and v.score == 0.0
+    assert v.reason.startswith("error: ") and "OPENAI_API_KEY" in v.reason
+
+
+def corpus_plain_texts() -> list[str]:
+    """Each corpus file as the claim datasets quote it: the text inside <p> elements for HTML, else the file."""
+    import html
+    import re
+
+    texts = []
+    for path in sorted((DATASETS.parents[1] / "corpus").rglob("*")):
+        if not path.is_file():
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix.lower() in (".html", ".htm"):
+            raw = " ".join(html.unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<p\b[^>]*>(.*?)</p>", raw, re.S))
+        texts.append(" ".join(raw.split()))
+    return texts
+
+
+def test_claim_contexts_are_verbatim_corpus_text():
+    texts = corpus_plain_texts()
+    for name in ("claims_dev.jsonl", "claims_heldout.jsonl"):
+        for line in (DATASETS / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            context = " ".join(row["context"].split())
+            assert any(context in text for text in texts), f"{name} {row['id']}: context not found in corpus/"
