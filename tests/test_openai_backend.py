@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from typing import Iterator
@@ -386,3 +387,125 @@ def test_fake_closes_promptly_while_a_request_hangs() -> None:
         client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     server.close()  # must not wait for the 60 s hang (the test's timeout mark would fail it)
     assert server._thread is not None and not server._thread.is_alive()
+
+
+# -- through the public API: Assistant with llm="openai" ---------------------------------------------------
+
+_DOCS = {
+    "sakana.md": "# Sakana AI\n\nSakana AI is a research company based in Tokyo. Sakana AI raised 20 billion yen "
+                 "in its Series B round in 2025. The company was co-founded by David Ha and Llion Jones.\n",
+    "anthropic.md": "# Anthropic\n\nAnthropic said its models now write about 90 percent of the code used to build "
+                    "new models. The company is based in San Francisco.\n",
+}
+_SAKANA_CLAIM = "Sakana AI raised 20 billion yen in its Series B round in 2025"
+_SOURCE_OPENING = re.compile(r'<source id="(\d+)" title="[^"]*" doc="([^"]*)">')
+
+
+@pytest.fixture(scope="module")
+def openai_assistant(tmp_path_factory: pytest.TempPathFactory):
+    """One indexed two-document corpus answered through the fake endpoint (the embedder loads once)."""
+    from rag import Assistant
+
+    root = tmp_path_factory.mktemp("openai_assistant")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in _DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    with FakeOpenAI() as server:
+        assistant = Assistant(Settings(
+            corpus_dir=corpus, index_dir=root / "index", llm="openai", openai_base_url=server.base_url,
+            openai_api_key="test", openai_model="fake-model", openai_max_retries=0, openai_timeout=5,
+        ))
+        report = assistant.ingest()
+        assert report.added == 2
+        yield assistant, server
+
+
+def citing(template: str):
+    """A chat responder that fills {sakana} / {anthropic} with the numbers those documents got in the prompt."""
+    def respond(body: dict) -> Reply:
+        numbers = {doc.split(".")[0]: n for n, doc in _SOURCE_OPENING.findall(body["messages"][-1]["content"])}
+        return Reply.text(template.format(**numbers), pieces=4)
+    return respond
+
+
+def test_assistant_answers_with_the_source_the_model_cited(openai_assistant) -> None:
+    assistant, server = openai_assistant
+    server.reset()
+    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}].")
+
+    answer = assistant.ask("How much did Sakana AI raise?")
+
+    numbers = dict((doc, int(n)) for n, doc in _SOURCE_OPENING.findall(server.last_chat["messages"][-1]["content"]))
+    assert set(numbers) == set(_DOCS)  # both documents were shown, numbered
+    assert "How much did Sakana AI raise?" in server.last_chat["messages"][-1]["content"]
+    assert answer.text == f"{_SAKANA_CLAIM} [{numbers['sakana.md']}]."
+    assert [c.doc_id for c in answer.citations] == ["sakana.md"]
+    assert answer.citations[0].number == numbers["sakana.md"]
+    assert "20 billion yen" in (answer.citations[0].sentence or "")
+    assert not answer.abstained and answer.removed_citations == []
+    assert [s.supported for s in answer.sentences] == [True]
+    assert (answer.backend, answer.model) == ("openai", "fake-model")
+
+
+def test_assistant_removes_a_citation_with_no_such_source(openai_assistant) -> None:
+    assistant, server = openai_assistant
+    server.reset()
+    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}][9].")
+
+    answer = assistant.ask("How much did Sakana AI raise?")
+
+    assert len(answer.sources) < 9
+    assert answer.removed_citations == [9]
+    assert "[9]" not in answer.text and _SAKANA_CLAIM in answer.text
+    assert [c.doc_id for c in answer.citations] == ["sakana.md"]
+
+
+def test_assistant_stream_yields_deltas_then_the_answer(openai_assistant) -> None:
+    from rag import Answer, TextDelta
+
+    assistant, server = openai_assistant
+    server.reset()
+    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}]. Anthropic is based in San Francisco [{anthropic}].")
+
+    events = list(assistant.stream("Where are Sakana AI and Anthropic, and what did Sakana raise?"))
+
+    *deltas, final = events
+    assert len(deltas) >= 2 and all(isinstance(d, TextDelta) for d in deltas)
+    assert isinstance(final, Answer)
+    assert "".join(d.text for d in deltas) == final.text
+    assert sorted(c.doc_id for c in final.citations) == ["anthropic.md", "sakana.md"]
+    assert [c.number for c in final.citations] == sorted(c.number for c in final.citations)
+
+
+async def test_assistant_astream_over_the_endpoint(openai_assistant) -> None:
+    from rag import Answer, TextDelta
+
+    assistant, server = openai_assistant
+    server.reset()
+    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}].")
+
+    events = [event async for event in assistant.astream("How much did Sakana AI raise?")]
+
+    assert all(isinstance(e, TextDelta) for e in events[:-1]) and len(events) >= 3
+    assert isinstance(events[-1], Answer) and [c.doc_id for c in events[-1].citations] == ["sakana.md"]
+
+
+def test_assistant_reports_the_models_abstention(openai_assistant) -> None:
+    assistant, server = openai_assistant
+    server.reset()
+    server.default_chat = Reply.text(ABSTAIN_TEXT)
+
+    answer = assistant.ask("What is the capital of Peru?")
+
+    assert answer.abstained and answer.citations == [] and answer.text == ABSTAIN_TEXT
+
+
+def test_assistant_passes_endpoint_failures_on_as_one_line(openai_assistant) -> None:
+    assistant, server = openai_assistant
+    server.reset()
+    server.script(Reply.error(503))
+    with pytest.raises(BackendError) as caught:
+        assistant.ask("How much did Sakana AI raise?")
+    assert "failed with HTTP 503" in str(caught.value) and "\n" not in str(caught.value)
+    assert server.count("chat") == 1

@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Markdown, OptionList, ProgressBar, Static
+from textual.widgets import Label, Markdown, OptionList, ProgressBar, Static
 
 from rag import Assistant, Settings
 from rag.models import Answer
@@ -256,6 +256,8 @@ async def test_reingest_from_the_palette_reports_progress(make_app, assistant) -
         assert report is not None
         assert report.unchanged == documents and report.added == 0 and report.embedded == 0
         assert any(report.summary() == m for m in notifications(app))
+        # Progress reached the app: the label shows the ingest's own messages, the bar ended full.
+        assert str(app.query_one("#ingest-label", Label).content) != "Ingesting…"
         bar = app.query_one(ProgressBar)
         assert bar.total is not None and bar.progress == bar.total
         assert app.query_one(StatusBar).index.documents == documents  # type: ignore[union-attr]

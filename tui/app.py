@@ -333,9 +333,12 @@ class ChatApp(App[None]):
         self.call_from_thread(self._ingest_finished, report, *self._read_status(assistant))
 
     def _ingest_progress(self, done: int, total: int, message: str) -> None:
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
-        if message:
-            self.query_one("#ingest-label", Label).update(message)
+        # A stage with nothing to do (0 of 0) is a finished stage, not an empty bar.
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done if total > 0 else 1)
+        label = message or "Ingesting…"
+        if total > 1:
+            label += f" ({done}/{total})"
+        self.query_one("#ingest-label", Label).update(label)
 
     def _ingest_finished(
         self, report: IngestReport, status: IndexStatus | None, problem: str | None, note: str

@@ -1,0 +1,212 @@
+"""The public face of the library: ingest a corpus, ask questions, get cited and verified answers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator
+
+from .config import Settings
+from .errors import ConfigError, NoIndexError, QuestionError
+from .models import Answer, Citation, IndexStatus, IngestReport, TextDelta
+
+if TYPE_CHECKING:
+    from .backends.base import Answerer
+    from .embeddings import Embedder
+    from .judge import Judge
+    from .retrieve import HybridRetriever
+    from .store import VectorStore
+
+Event = TextDelta | Answer
+
+
+class Assistant:
+    """Question answering over one corpus. Heavy parts (model, index) load on first use.
+
+    >>> assistant = Assistant(Settings(corpus_dir="docs", index_dir=".rag"))
+    >>> assistant.ingest()
+    >>> answer = assistant.ask("Who co-founded Sakana AI?")
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
+        self._lock = threading.RLock()
+        self._embedder: Embedder | None = None
+        self._judge: Judge | None = None
+        self._retriever: HybridRetriever | None = None
+        self._answerers: dict[str, Answerer] = {}
+
+    # Parts -------------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> "Embedder":
+        with self._lock:
+            if self._embedder is None:
+                from .embeddings import make_embedder
+
+                self._embedder = make_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def judge(self) -> "Judge":
+        """The support judge used to verify citations (and by the evaluation harness)."""
+        with self._lock:
+            if self._judge is None:
+                from .judge import make_judge
+
+                self._judge = make_judge(self.settings, self.embedder if self.settings.judge == "heuristic" else None)
+            return self._judge
+
+    def _store(self, create: bool) -> "VectorStore":
+        from .store import VectorStore
+
+        embedder = self.embedder
+        return VectorStore(self.settings, embedder.model_id, embedder.dimension, create=create)
+
+    def _get_retriever(self) -> "HybridRetriever":
+        with self._lock:
+            if self._retriever is None:
+                from .ingest import read_state
+                from .lexical import LexicalIndex
+                from .retrieve import HybridRetriever
+
+                if not read_state(self.settings.index_dir) and not self.settings.chroma_host:
+                    raise NoIndexError(f"no index in {self.settings.index_dir}: run `rag ingest` first")
+                store = self._store(create=False)
+                self._retriever = HybridRetriever(store, LexicalIndex.load(self.settings.index_dir), self.embedder)
+            return self._retriever
+
+    def answerer(self, name: str | None = None) -> "Answerer":
+        name = name or self.settings.llm
+        with self._lock:
+            if name not in self._answerers:
+                if name == "extractive":
+                    from .backends.extractive import ExtractiveAnswerer
+
+                    self._answerers[name] = ExtractiveAnswerer(self.embedder)
+                elif name == "openai":
+                    from .backends.openai_backend import OpenAIAnswerer
+
+                    self._answerers[name] = OpenAIAnswerer(self.settings)
+                else:
+                    raise ConfigError(f"unknown backend '{name}': choose 'extractive' or 'openai'")
+            return self._answerers[name]
+
+    # Index ---------------------------------------------------------------------------------------
+    def ingest(
+        self, progress: Callable[[int, int, str], None] | None = None, *, rebuild: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Bring the index in step with the corpus folder; only new or changed text is embedded."""
+        from . import ingest as ingest_module
+        from .chunking import Chunker
+        from .lexical import LexicalIndex
+        from .store import VectorStore
+
+        embedder = self.embedder
+        with self._lock:
+            self._retriever = None
+            if rebuild:
+                with ingest_module.writer_lock(self.settings.index_dir):
+                    VectorStore.drop(self.settings)
+                    import shutil
+
+                    shutil.rmtree(LexicalIndex.path(self.settings.index_dir), ignore_errors=True)
+                    ingest_module.state_path(self.settings.index_dir).unlink(missing_ok=True)
+            chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap, embedder.token_counter(),
+                              embedder.max_tokens)
+            return ingest_module.ingest(
+                self.settings, embedder, chunker, lambda: self._store(create=True), progress=progress, warn=warn
+            )
+
+    def status(self) -> IndexStatus:
+        from .ingest import read_state
+
+        state = read_state(self.settings.index_dir)
+        chunks, dimension = 0, None
+        if state or self.settings.chroma_host:
+            try:
+                store = self._get_retriever().store
+                chunks, dimension = store.count(), store.dimension
+            except NoIndexError:
+                pass
+        return IndexStatus(
+            location=str(self.settings.index_dir.resolve()), chroma=self.settings.chroma_mode,
+            collection=self.settings.collection, documents=int(state.get("documents", 0)), chunks=chunks,
+            embedding_model=str(state.get("embedding_model", self.settings.embedding_model)), dimension=dimension,
+            last_ingest=state.get("last_ingest"),
+        )
+
+    # Questions -----------------------------------------------------------------------------------
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("the question is empty: type a question about your documents")
+        question = question.strip()
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} "
+                "(RAG_MAX_QUESTION_CHARS): shorten it"
+            )
+        return question
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Citation]:
+        """The passages that would be shown to the answerer, best first."""
+        from .guard import strip_instructions
+
+        question = self._check(question)
+        return self._get_retriever().retrieve(strip_instructions(question), top_k or self.settings.top_k)
+
+    def stream(self, question: str, backend: str | None = None, top_k: int | None = None) -> Iterator[Event]:
+        """Text deltas as they arrive, then the final Answer."""
+        from .citations import build_answer
+
+        started = time.perf_counter()
+        question = self._check(question)
+        answerer = self.answerer(backend)
+        sources = self.retrieve(question, top_k)
+        pieces: list[str] = []
+        if sources:
+            for delta in answerer.stream(question, sources):
+                if delta:
+                    pieces.append(delta)
+                    yield TextDelta(text=delta)
+        else:
+            from .backends.base import ABSTAIN_TEXT
+
+            pieces.append(ABSTAIN_TEXT)
+            yield TextDelta(text=ABSTAIN_TEXT)
+        # The judge is consulted only for sentences that are not word-for-word quotes of their sources.
+        yield build_answer(question, "".join(pieces), sources, self.judge, backend=answerer.name, model=answerer.model,
+                           seconds=time.perf_counter() - started)
+
+    def ask(self, question: str, backend: str | None = None, top_k: int | None = None) -> Answer:
+        """Answer a question from the corpus, with citations, or abstain."""
+        answer = None
+        for event in self.stream(question, backend=backend, top_k=top_k):
+            answer = event
+        assert isinstance(answer, Answer)
+        return answer
+
+    async def aask(self, question: str, backend: str | None = None, top_k: int | None = None) -> Answer:
+        return await asyncio.to_thread(self.ask, question, backend, top_k)
+
+    async def astream(self, question: str, backend: str | None = None, top_k: int | None = None) -> AsyncIterator[Event]:
+        """``stream`` for event loops: the work runs in a thread, events arrive as they are made."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
+
+        def work() -> None:
+            try:
+                for event in self.stream(question, backend=backend, top_k=top_k):
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+            except BaseException as exc:  # handed to the awaiting side, raised there
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            loop.call_soon_threadsafe(queue.put_nowait, done)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        while (item := await queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item

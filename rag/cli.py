@@ -1,0 +1,203 @@
+"""The `rag` command: the one front door. Library work is in rag; `chat` opens tui, `eval` runs eval.
+
+Imports stay light here so that `rag --help` is instant; each command loads what it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+
+def _settings(ctx: click.Context, **overrides) -> "Settings":
+    from pydantic import ValidationError
+
+    from .config import Settings
+    from .errors import ConfigError
+
+    values = {k: v for k, v in {**ctx.obj.get("overrides", {}), **overrides}.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"bad setting {field}: {first['msg']} (check RAG_{field.upper()} and .env)") from None
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr and an exit code; no tracebacks for bad input."""
+
+    def invoke(self, ctx: click.Context):
+        from .errors import RagError
+
+        try:
+            return super().invoke(ctx)
+        except RagError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder (RAG_CORPUS_DIR; default ./corpus).")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (RAG_INDEX_DIR; default ./.rag).")
+@click.version_option(package_name="rag-assistant")
+@click.pass_context
+def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Ask questions of your own documents and get answers with verified citations, offline.
+
+    \b
+    Quick start:
+      rag ingest                 index ./corpus into ./.rag
+      rag ask "your question"    answer with [n] citations and the sources
+      rag chat                   the terminal chat UI
+      rag eval run --dataset eval/datasets/dev.jsonl --out runs/dev
+
+    Settings come from options, then RAG_* environment variables, then .env (see `rag config`).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["overrides"] = {"corpus_dir": corpus_dir, "index_dir": index_dir}
+
+
+@cli.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder to index.")
+@click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
+@click.pass_context
+def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
+    """Index the corpus; only new or changed documents are embedded."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .assistant import Assistant
+
+    settings = _settings(ctx, corpus_dir=corpus_dir)
+    err = Console(stderr=True)
+    assistant = Assistant(settings)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("loading model", total=None)
+        assistant.embedder  # noqa: B018 - load the model under the progress display
+
+        def progress(done: int, total: int, message: str) -> None:
+            bar.update(task, completed=done, total=total or None, description=message)
+
+        def warn(message: str) -> None:
+            bar.console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+        report = assistant.ingest(progress, rebuild=rebuild, warn=warn)
+    click.echo(f"ingested {settings.corpus_dir}: {report.summary()}")
+
+
+@cli.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--backend", type=click.Choice(["extractive", "openai"]), help="Answerer (default: RAG_LLM, extractive).")
+@click.option("--top-k", type=click.IntRange(1, 50), help="Passages shown to the answerer.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.pass_context
+def ask(ctx: click.Context, question: tuple[str, ...], backend: str | None, top_k: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the corpus, with [n] citations and the cited sentences."""
+    from .assistant import Assistant
+    from .models import Answer, TextDelta
+
+    assistant = Assistant(_settings(ctx))
+    text = " ".join(question)
+    live = sys.stdout.isatty() and not as_json
+    answer: Answer | None = None
+    for event in assistant.stream(text, backend=backend, top_k=top_k):
+        if isinstance(event, TextDelta):
+            if live:
+                click.echo(event.text, nl=False)
+        else:
+            answer = event
+    assert answer is not None
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+        return
+    if live:
+        click.echo("\n")
+    else:
+        click.echo(answer.text + "\n")
+    _print_sources(answer)
+
+
+def _print_sources(answer) -> None:
+    if answer.abstained:
+        click.secho("The documents do not answer this; nothing is cited.", dim=True)
+        return
+    for c in answer.citations:
+        click.secho(f"[{c.number}] {c.title} ", bold=True, nl=False)
+        click.secho(f"({c.doc_id}, chars {c.sentence_start}-{c.sentence_end})", dim=True)
+        click.echo(f"    \"{c.sentence}\"")
+    for s in answer.unverified:
+        click.secho(f"unverified: {s.text}", fg="yellow")
+    if answer.removed_citations:
+        click.secho(f"removed citations with no source: {answer.removed_citations}", fg="yellow")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Where the index is, what it holds, and when it was last updated."""
+    from .assistant import Assistant
+
+    st = Assistant(_settings(ctx)).status()
+    if as_json:
+        click.echo(st.model_dump_json(indent=2))
+        return
+    for key, value in st.model_dump().items():
+        click.echo(f"{key:16} {value if value is not None else '-'}")
+    if not st.chunks:
+        click.echo("the index is empty: run `rag ingest`")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def config(ctx: click.Context, as_json: bool) -> None:
+    """Print the effective settings (secrets masked)."""
+    values = _settings(ctx).masked()
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+        return
+    for key, value in values.items():
+        click.echo(f"RAG_{key.upper():24} {value}")
+
+
+@cli.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Open the terminal chat UI."""
+    from tui.app import run_chat
+
+    run_chat(_settings(ctx))
+
+
+class _LazyEval(click.Group):
+    def get_command(self, ctx, name):
+        from eval.cli import eval_group
+
+        return eval_group.get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        from eval.cli import eval_group
+
+        return eval_group.list_commands(ctx)
+
+
+@cli.group("eval", cls=_LazyEval)
+def eval_command() -> None:
+    """Score answer quality offline: faithfulness, citations, retrieval, abstention."""
+
+
+def main() -> None:
+    cli(prog_name="rag")

@@ -1,0 +1,199 @@
+"""Incremental, crash-safe ingest: corpus folder -> chunks -> embeddings -> Chroma (+ BM25).
+
+Chroma itself is the manifest. Chunk ids are derived from (document, content hash, position), so
+re-running after a crash overwrites what was half written; stale chunks of a document are deleted
+only after its new chunks are in. Whatever moment a process dies, the next ingest converges on
+exactly the chunks of the current corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .errors import CorpusError, IndexBusyError
+from .loaders import SkipFile, discover, load_document
+from .models import IngestReport
+
+if TYPE_CHECKING:
+    from .chunking import Chunk, Chunker
+    from .embeddings import Embedder
+    from .store import VectorStore
+
+Progress = Callable[[int, int, str], None]
+EMBED_BATCH = 256
+
+
+def state_path(index_dir: Path) -> Path:
+    return index_dir / "state.json"
+
+
+def read_state(index_dir: Path) -> dict:
+    try:
+        return json.loads(state_path(index_dir).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_state(index_dir: Path, **values) -> None:
+    state = read_state(index_dir) | values
+    tmp = state_path(index_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(state_path(index_dir))
+
+
+def writer_lock(index_dir: Path):
+    """An exclusive, non-blocking lock: a second writer is told, not queued or allowed to corrupt."""
+    from filelock import FileLock, Timeout
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / "ingest.lock"), timeout=0)
+
+    class _Guard:
+        def __enter__(self):
+            try:
+                lock.acquire()
+            except Timeout:
+                raise IndexBusyError(
+                    f"another `rag ingest` is writing the index in {index_dir}: wait for it to finish and try again"
+                ) from None
+            return lock
+
+        def __exit__(self, *exc):
+            lock.release()
+
+    return _Guard()
+
+
+@dataclass
+class _Plan:
+    embed: list["Chunk"] = field(default_factory=list)
+    reuse: list[tuple[str, "Chunk"]] = field(default_factory=list)  # (existing chunk id with same text, new chunk)
+    stale: list[str] = field(default_factory=list)
+
+
+def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
+    """Documents that could be read, and ids of files that exist but could not (their chunks are kept)."""
+    if not corpus_dir.exists():
+        raise CorpusError(f"the corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR / --corpus")
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"{corpus_dir} is not a folder: point RAG_CORPUS_DIR / --corpus at a folder of documents")
+    documents, unreadable = [], set()
+    for path in discover(corpus_dir):
+        try:
+            documents.append(load_document(path, corpus_dir, max_bytes))
+        except SkipFile as why:
+            warn(f"skipped {path.relative_to(corpus_dir).as_posix()}: {why}")
+            unreadable.add(path.relative_to(corpus_dir).as_posix())
+    if not documents:
+        raise CorpusError(
+            f"no readable documents in {corpus_dir}: add .txt, .md, .html, .pdf or .docx files and run `rag ingest` again"
+        )
+    return documents, unreadable
+
+
+def ingest(
+    settings, embedder: "Embedder", chunker: "Chunker", open_store: Callable[[], "VectorStore"],
+    *, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+) -> IngestReport:
+    from .lexical import LexicalIndex
+
+    started = time.perf_counter()
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        if warn:
+            warn(message)
+
+    def tell(done: int, total: int, message: str) -> None:
+        if progress:
+            progress(done, total, message)
+
+    index_dir = settings.index_dir
+    with writer_lock(index_dir):
+        documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
+        store = open_store()
+        ids, metas = store.all_metadata()
+        existing: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        by_hash: dict[str, str] = {}
+        n_chunks: dict[str, int] = {}
+        for chunk_id, meta in zip(ids, metas):
+            n_chunks[chunk_id] = int(meta["n_chunks"])
+            existing[meta["doc_id"]][meta["doc_hash"]].add(chunk_id)
+            by_hash.setdefault(meta["chunk_hash"], chunk_id)
+
+        counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
+        plan = _Plan()
+        changed_docs: list[tuple[str, set[str]]] = []
+        for i, doc in enumerate(documents):
+            tell(i, len(documents), f"reading {doc.doc_id}")
+            versions = existing.get(doc.doc_id, {})
+            current = versions.get(doc.content_hash, set())
+            # Unchanged: the only version indexed is this one, and all of its chunks made it in.
+            if len(versions) == 1 and current and len(current) == n_chunks[next(iter(current))]:
+                counts["unchanged"] += 1
+                continue
+            chunks = chunker.split(doc)
+            counts["updated" if versions else "added"] += 1
+            new_ids = {c.chunk_id for c in chunks}
+            old_ids = set().union(*versions.values()) if versions else set()
+            changed_docs.append((doc.doc_id, old_ids - new_ids))
+            for c in chunks:
+                source = by_hash.get(c.chunk_hash)
+                if source is not None:
+                    plan.reuse.append((source, c))
+                else:
+                    plan.embed.append(c)
+
+        present = {d.doc_id for d in documents} | unreadable
+        removed_docs = [doc_id for doc_id in existing if doc_id not in present]
+        counts["removed"] = len(removed_docs)
+        anything = bool(changed_docs or removed_docs)
+        if anything:
+            write_state(index_dir, ingest_complete=False)
+
+        # Chunks whose text is already embedded somewhere (unchanged parts of an edited or renamed file).
+        if plan.reuse:
+            pairs = plan.reuse
+            vectors = store.embeddings([src for src, _ in pairs])
+            import numpy as np
+
+            ready = [(c, vectors[src]) for src, c in pairs if src in vectors]
+            plan.embed.extend(c for src, c in pairs if src not in vectors)
+            if ready:
+                store.upsert([c for c, _ in ready], np.asarray([v for _, v in ready], dtype=np.float32))
+
+        total = len(plan.embed)
+        for start in range(0, total, EMBED_BATCH):
+            batch = plan.embed[start : start + EMBED_BATCH]
+            tell(start, total, "embedding")
+            store.upsert(batch, embedder.embed([c.text for c in batch]))
+        tell(total, total, "embedding")
+
+        # Only now that the new chunks are in do the old ones go.
+        stale = [cid for _, old in changed_docs for cid in old]
+        for doc_id in removed_docs:
+            stale.extend(set().union(*existing[doc_id].values()))
+        store.delete(stale)
+
+        lexical_missing = not LexicalIndex.path(index_dir).exists()
+        if anything or lexical_missing or not read_state(index_dir).get("ingest_complete", False):
+            tell(0, 1, "building keyword index")
+            chunk_ids, texts = store.all_documents()
+            LexicalIndex.build(chunk_ids, texts).save(index_dir)
+        chunks_now = store.count()
+        write_state(
+            index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            documents=len(documents) + len(unreadable & set(existing)), chunks=chunks_now,
+            embedding_model=embedder.model_id, corpus_dir=str(settings.corpus_dir),
+        )
+    return IngestReport(
+        **counts, chunks=chunks_now, embedded=total, skipped=warnings, seconds=time.perf_counter() - started
+    )
+
