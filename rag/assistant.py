@@ -29,10 +29,11 @@ class Assistant:
     >>> answer = assistant.ask("Who co-founded Sakana AI?")
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, embedder: "Embedder | None" = None) -> None:
+        """``embedder`` lets several assistants share one loaded model (it must match the settings)."""
         self.settings = settings if settings is not None else Settings()
         self._lock = threading.RLock()
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._judge: Judge | None = None
         self._retriever: HybridRetriever | None = None
         self._answerers: dict[str, Answerer] = {}

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+import threading
+from typing import Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Label, Markdown, OptionList, ProgressBar, Static
 
+from fake_openai import FakeOpenAI, Reply
 from rag import Assistant, Settings
 from rag.models import Answer
 from tui.app import ChatApp
@@ -35,16 +37,22 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # The openai backend points at a port nothing listens on, so choosing it fails fast and offline.
+def fake_llm() -> Iterator[FakeOpenAI]:
+    """The one allowed fake: an OpenAI-compatible server on loopback, for the openai backend."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAI) -> Settings:
     return Settings(
         corpus_dir=CORPUS,
         index_dir=tmp_path_factory.mktemp("tui") / "index",
         llm="extractive",
-        openai_base_url=f"http://127.0.0.1:{closed_port()}/v1",
-        openai_api_key="x",
+        openai_base_url=fake_llm.base_url,
+        openai_api_key="test",
         openai_max_retries=0,
-        openai_timeout=2,
+        openai_timeout=20,
     )
 
 
@@ -176,6 +184,45 @@ async def test_follow_up_questions_and_history(make_app) -> None:
         assert first.selected and app.query_one(SourcesPanel).answer == first.answer
 
 
+async def test_abstention_looks_different_and_lists_what_was_retrieved(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        view = await ask(pilot, "What is the capital of Peru?")
+        assert view.answer is not None and view.answer.abstained
+        assert view.has_class("-abstained") and view.border_title == "Not in the documents"
+        panel = app.query_one(SourcesPanel)
+        assert panel.answer == view.answer
+        assert "none cited" in str(panel.border_title)
+        assert app.query_one("#passages", OptionList).option_count == len(view.answer.sources)
+
+
+async def test_first_frame_shows_loading_while_the_index_opens(assistant, index_settings) -> None:
+    release = threading.Event()
+
+    def slow_factory() -> Assistant:
+        release.wait(30)
+        return assistant
+
+    app = ChatApp(index_settings, assistant_factory=slow_factory, cursor_blink=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.query_one("#loading").display
+            assert app.query_one(StatusBar).note == "Loading index…"
+            # The UI answers while the index opens: typing works, asking says to wait and keeps the question.
+            await pilot.press(*"hello", "enter")
+            assert any("loading" in m.lower() for m in notifications(app, "warning"))
+            assert app.query_one("#question").value == "hello"  # type: ignore[attr-defined]
+            assert not app.query(AnswerView)
+            release.set()
+            await wait_loaded(pilot)
+            assert not app.query_one("#loading").display
+            assert app.query_one(StatusBar).index is not None
+    finally:
+        release.set()
+
+
 async def test_empty_question_is_not_asked(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -208,22 +255,59 @@ async def test_missing_index_is_a_notification_not_a_crash(tmp_path) -> None:
     assert app.return_code in (None, 0)
 
 
-async def test_endpoint_down_is_an_error_notification(make_app) -> None:
-    app = make_app(llm="openai")
+async def test_endpoint_down_is_an_error_notification(assistant, index_settings) -> None:
+    # (`assistant` builds the index this test reads.)
+    settings = Settings(
+        corpus_dir=CORPUS, index_dir=index_settings.index_dir, llm="openai",
+        openai_base_url=f"http://127.0.0.1:{closed_port()}/v1", openai_api_key="x", openai_max_retries=0,
+        openai_timeout=2,
+    )
+    app = ChatApp(settings, cursor_blink=False)  # its own Assistant, so its openai client sees the closed port
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         assert app.backend == "openai"
         view = await ask(pilot, QUESTION)
         assert view.answer is None and view.error
         assert view.error in notifications(app, "error")
+        assert "127.0.0.1" in view.error and "Unexpected" not in view.error  # rag's own message, with the fix
+        assert view.has_class("-failed")
         assert app.is_running
         assert not app.turns  # a failed answer is not saved
 
 
-async def test_switch_backend_from_the_palette(make_app) -> None:
+async def test_openai_answer_streams_in_and_unsupported_sentences_are_marked(make_app, fake_llm) -> None:
+    gate = threading.Event()
+    supported = "Claude now writes more than 80 percent of the code that gets merged into Anthropic's codebase [1]."
+    unsupported = "Penguins run the company cafeteria on Tuesdays [1]."
+    fake_llm.script(Reply.text(f"{supported} {unsupported}", pieces=6, gate=gate, gate_after=2, gate_timeout=30))
+    app = make_app(llm="openai")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.click("#question")
+        app.query_one("#question").value = QUESTION  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        # The server holds the rest of the answer: what arrived so far is already on screen.
+        await wait_for(pilot, lambda: bool(app.query(AnswerView)) and bool(app.query_one(AnswerView).streamed_text))
+        view = app.query_one(AnswerView)
+        assert view.answer is None and view.has_class("-pending")
+        assert supported.startswith(view.streamed_text)
+        await wait_for(pilot, lambda: view.query_one(Markdown).source == view.streamed_text)
+        gate.set()
+
+        await wait_for(pilot, lambda: app.busy is None)
+        answer = view.answer
+        assert answer is not None and answer.backend == "openai"
+        assert [s.text for s in answer.unverified] == ["Penguins run the company cafeteria on Tuesdays."]
+        marked = view.query_one(".unverified", Static)
+        assert marked.display and "⚠" in str(marked.content) and "Penguins" in str(marked.content)
+
+
+async def test_switch_backend_from_the_palette(make_app, fake_llm) -> None:
+    fake_llm.script(Reply.text("Claude writes more than 80 percent of the merged code [1]."))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        assert app.backend == "extractive"
         await pilot.press("ctrl+p")
         await pilot.press(*"switch backend")
         await pilot.pause(0.3)
@@ -234,9 +318,9 @@ async def test_switch_backend_from_the_palette(make_app) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.backend == "openai")
         assert app.query_one(StatusBar).backend == "openai"
-        # The openai endpoint of these settings is down: the question fails with a notification.
         view = await ask(pilot, QUESTION)
-        assert view.error and view.error in notifications(app, "error")
+        assert view.answer is not None and view.answer.backend == "openai"
+        assert "80 percent" in view.answer.text
 
 
 # ---------------------------------------------------------------- palette actions
@@ -263,8 +347,8 @@ async def test_reingest_from_the_palette_reports_progress(make_app, assistant) -
         assert app.query_one(StatusBar).index.documents == documents  # type: ignore[union-attr]
 
 
-async def test_export_writes_markdown_with_answer_and_sources(make_app, index_settings) -> None:
-    app = make_app()
+async def test_export_writes_markdown_with_answer_and_sources(assistant, index_settings) -> None:
+    app = ChatApp(assistant_factory=lambda: assistant, cursor_blink=False)  # settings come from the assistant
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         view = await ask(pilot, QUESTION)

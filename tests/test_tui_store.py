@@ -19,7 +19,8 @@ def answer(question: str, abstained: bool = False) -> Answer:
         score=0.9, sentence=SENTENCE, sentence_start=100 + start, sentence_end=100 + start + len(SENTENCE),
     )
     if abstained:
-        return Answer(question=question, text="The documents do not answer this question.", sources=[citation], abstained=True)
+        text = "The documents do not answer this question."
+        return Answer(question=question, text=text, sources=[citation], abstained=True)
     return Answer(
         question=question, text=f"{SENTENCE} [1] It also bakes bread [1].", citations=[citation], sources=[citation],
         sentences=[
@@ -64,7 +65,10 @@ def test_titles_are_one_short_line() -> None:
 
 
 def test_export_lists_answers_their_sources_and_unverified_sentences(tmp_path) -> None:
-    turns = [Turn("Who writes the code?", answer("Who writes the code?"), at(5)), Turn("Bread?", answer("Bread?", True), at(6))]
+    turns = [
+        Turn("Who writes the code?", answer("Who writes the code?"), at(5)),
+        Turn("Bread?", answer("Bread?", abstained=True), at(6)),
+    ]
     path = write_export(tmp_path, "Code", turns, at(7))
     again = write_export(tmp_path, "Code", turns, at(7))
     assert path.parent == tmp_path / "exports" and again != path  # never overwrites

@@ -26,7 +26,7 @@ from .conversation import AnswerView, Conversation
 from .export import answer_markdown, write_export
 from .sources import SourcesPanel
 from .status import StatusBar
-from .store import ChatStore, Turn, title_for
+from .store import ChatStore, ConversationSummary, Turn, title_for
 
 if TYPE_CHECKING:
     from rag import Assistant, Settings
@@ -134,12 +134,13 @@ class ChatApp(App[None]):
     def _build_assistant(self) -> "Assistant":
         if self._assistant_factory is not None:
             return self._assistant_factory()
-        from rag import Assistant  # the embedding model and Chroma load here, off the UI thread
+        from rag import Assistant
 
         return Assistant(self._settings)
 
     @work(thread=True, group="load", exit_on_error=False)
     def _load_assistant(self) -> None:
+        # Building the Assistant and its first status() open Chroma and load the embedding model: seconds.
         try:
             assistant = self._build_assistant()
         except RagError as error:
@@ -159,6 +160,8 @@ class ChatApp(App[None]):
             return None, str(error), NO_INDEX_NOTE
         except RagError as error:
             return None, str(error), "Index unavailable"
+        except Exception as error:  # a corrupt store, a broken install: report it, keep the app alive
+            return None, f"Could not read the index: {type(error).__name__}: {error}", "Index unavailable"
         if status.chunks == 0:
             return status, EMPTY_INDEX_MESSAGE, NO_INDEX_NOTE
         return status, None, ""
@@ -172,8 +175,11 @@ class ChatApp(App[None]):
 
     def _loaded(self, assistant: "Assistant", status: IndexStatus | None, problem: str | None, note: str) -> None:
         self.assistant = assistant
+        if self._settings is None:  # built by a factory: its settings say which backend answers
+            self.backend = assistant.settings.llm
         self.query_one("#loading").display = False
         bar = self.query_one(StatusBar)
+        bar.backend = self.backend
         bar.model = self._model_for(self.backend)
         self._show_status(status, problem, note)
 
@@ -191,8 +197,9 @@ class ChatApp(App[None]):
                 self.notify("Still loading the index; try again in a moment.", severity="warning")
         return self.assistant
 
-    def _require_idle(self) -> bool:
-        if self.busy is not None:
+    def _require_idle(self, *conflicts: str) -> bool:
+        """False (and a notice) while a worker does one of ``conflicts`` (any work, when none are given)."""
+        if self.busy is not None and (not conflicts or self.busy in conflicts):
             self.notify(f"Wait: still {self.busy}.", severity="warning")
             return False
         return True
@@ -251,7 +258,9 @@ class ChatApp(App[None]):
             return conversation_id, f"Could not save the conversation: {error}"
         return conversation_id, None
 
-    async def _answer_finished(self, view: AnswerView, turn: Turn, conversation_id: int | None, save_error: str | None) -> None:
+    async def _answer_finished(
+        self, view: AnswerView, turn: Turn, conversation_id: int | None, save_error: str | None
+    ) -> None:
         self.busy = None
         await view.finish(turn.answer)
         self.turns.append(turn)
@@ -381,7 +390,7 @@ class ChatApp(App[None]):
     # -------------------------------------------------------- conversations
 
     async def action_new_conversation(self) -> None:
-        if not self._require_idle():
+        if not self._require_idle("answering"):
             return
         await self.query_one(Conversation).clear()
         self.turns = []
@@ -404,21 +413,18 @@ class ChatApp(App[None]):
         if not summaries:
             self.notify("No saved conversations yet.", severity="warning")
             return
+        def describe(summary: ConversationSummary) -> str:
+            questions = f"{summary.turns} question{'s' if summary.turns != 1 else ''}"
+            return f"{questions} · {summary.updated.astimezone():%Y-%m-%d %H:%M}"
+
         self.search_commands(
-            [
-                (
-                    summary.title,
-                    partial(self.open_conversation, summary.id),
-                    f"{summary.turns} question{'s' if summary.turns != 1 else ''} · {summary.updated.astimezone():%Y-%m-%d %H:%M}",
-                )
-                for summary in summaries
-            ],
+            [(s.title, partial(self.open_conversation, s.id), describe(s)) for s in summaries],
             placeholder="Open a conversation…",
         )
 
     async def open_conversation(self, conversation_id: int) -> None:
         store = self.store
-        if store is None or not self._require_idle():
+        if store is None or not self._require_idle("answering"):
             return
         try:
             turns = store.turns(conversation_id)

@@ -18,7 +18,7 @@ class ChatCommand(NamedTuple):
 
 CHAT_COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("Re-ingest the corpus", "Index new and changed documents, drop removed ones", "reingest"),
-    ChatCommand("Switch backend…", "Answer with the extractive backend or an OpenAI-compatible model", "switch_backend"),
+    ChatCommand("Switch backend…", "Answer extractively or with an OpenAI-compatible model", "switch_backend"),
     ChatCommand("New conversation", "Start over with an empty conversation", "new_conversation"),
     ChatCommand("Open conversation…", "Reopen a saved conversation", "open_conversation"),
     ChatCommand("Export conversation to Markdown", "Write the questions, answers and sources to a file", "export"),

@@ -45,7 +45,8 @@ def conversation_markdown(title: str, turns: Sequence[Turn]) -> str:
     for turn in turns:
         backend = turn.answer.backend + (f" ({turn.answer.model})" if turn.answer.model else "")
         lines += [f"## {turn.question.strip()}", ""]
-        lines += [f"*Asked {turn.asked_at.astimezone():%Y-%m-%d %H:%M}" + (f", answered by {backend}*" if backend else "*"), ""]
+        asked = f"Asked {turn.asked_at.astimezone():%Y-%m-%d %H:%M}" + (f", answered by {backend}" if backend else "")
+        lines += [f"*{asked}*", ""]
         lines += [answer_markdown(turn.answer)]
     return "\n".join(lines).rstrip() + "\n"
 
