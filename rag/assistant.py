@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .backends.base import Answerer
     from .embeddings import Embedder
     from .judge import Judge
-    from .retrieve import HybridRetriever
+    from .retrieve import HybridRetriever, Mode
     from .store import VectorStore
 
 Event = TextDelta | Answer
@@ -36,6 +36,7 @@ class Assistant:
         self._embedder: Embedder | None = embedder
         self._judge: Judge | None = None
         self._retriever: HybridRetriever | None = None
+        self._retriever_stamp: int | None = None
         self._answerers: dict[str, Answerer] = {}
 
     # Parts -------------------------------------------------------------------------------------
@@ -64,17 +65,35 @@ class Assistant:
         embedder = self.embedder
         return VectorStore(self.settings, embedder.model_id, embedder.dimension, create=create)
 
-    def _get_retriever(self) -> "HybridRetriever":
+    def _index_stamp(self) -> int | None:
+        """Changes whenever an ingest (here or in another process) finishes writing the index."""
+        from .ingest import state_path
+
+        try:
+            return state_path(self.settings.index_dir).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _require_index(self) -> None:
+        """Fail before any model loads when there is nothing to search."""
+        from .ingest import read_state
+
+        if not read_state(self.settings.index_dir) and not self.settings.chroma_host:
+            raise NoIndexError(f"no index in {self.settings.index_dir}: run `rag ingest` first")
+
+    @property
+    def retriever(self) -> "HybridRetriever":
+        """The hybrid retriever over the current index, reloaded when an ingest has changed the index since."""
         with self._lock:
-            if self._retriever is None:
-                from .ingest import read_state
+            stamp = self._index_stamp()
+            if self._retriever is None or stamp != self._retriever_stamp:
                 from .lexical import LexicalIndex
                 from .retrieve import HybridRetriever
 
-                if not read_state(self.settings.index_dir) and not self.settings.chroma_host:
-                    raise NoIndexError(f"no index in {self.settings.index_dir}: run `rag ingest` first")
+                self._require_index()
                 store = self._store(create=False)
                 self._retriever = HybridRetriever(store, LexicalIndex.load(self.settings.index_dir), self.embedder)
+                self._retriever_stamp = stamp
             return self._retriever
 
     def answerer(self, name: str | None = None) -> "Answerer":
@@ -127,7 +146,7 @@ class Assistant:
         chunks, dimension = 0, None
         if state or self.settings.chroma_host:
             try:
-                store = self._get_retriever().store
+                store = self.retriever.store
                 chunks, dimension = store.count(), store.dimension
             except NoIndexError:
                 pass
@@ -150,19 +169,34 @@ class Assistant:
             )
         return question
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Citation]:
-        """The passages that would be shown to the answerer, best first."""
+    def _check_top_k(self, top_k: int | None) -> int:
+        if top_k is None:
+            return self.settings.top_k
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 50:
+            raise ConfigError(f"top_k is {top_k!r}; it must be a whole number from 1 to 50")
+        return top_k
+
+    def retrieve(self, question: str, top_k: int | None = None, *, mode: "Mode" = "hybrid") -> list[Citation]:
+        """The passages that would be shown to the answerer, best first. ``mode`` 'dense' or 'lexical'
+        uses one side of the hybrid only, for comparison."""
         from .guard import strip_instructions
 
         question = self._check(question)
-        return self._get_retriever().retrieve(strip_instructions(question), top_k or self.settings.top_k)
+        top_k = self._check_top_k(top_k)
+        return self.retriever.retrieve(strip_instructions(question), top_k, mode)
 
     def stream(self, question: str, backend: str | None = None, top_k: int | None = None) -> Iterator[Event]:
-        """Text deltas as they arrive, then the final Answer."""
+        """Text deltas as they arrive, then the final Answer.
+
+        The Answer's text is the joined deltas with markers that name no source removed and the ends
+        trimmed (see ``citations.clean_markers``); the extractive answerer's deltas come through unchanged.
+        """
         from .citations import build_answer
 
         started = time.perf_counter()
         question = self._check(question)
+        top_k = self._check_top_k(top_k)
+        self._require_index()  # before the answerer loads a model for nothing
         answerer = self.answerer(backend)
         sources = self.retrieve(question, top_k)
         pieces: list[str] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .models import Citation
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .store import VectorStore
 
 RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
+Mode = Literal["hybrid", "dense", "lexical"]  # the single-sided modes exist for comparison (bench, tests)
 
 
 class HybridRetriever:
@@ -20,28 +21,35 @@ class HybridRetriever:
         self.lexical = lexical
         self.embedder = embedder
 
-    def retrieve(self, question: str, top_k: int) -> list[Citation]:
+    def retrieve(self, question: str, top_k: int, mode: Mode = "hybrid") -> list[Citation]:
+        """The ``top_k`` best passages, numbered 1..k in rank order."""
         n_candidates = max(20, 4 * top_k)
-        vector = self.embedder.embed([question])[0]
-        dense = self.store.query(vector, n_candidates)
         fused: dict[str, float] = {}
         found: dict[str, tuple[str, dict]] = {}
-        for rank, (cid, text, meta, _similarity) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-            found[cid] = (text, meta)
-        if self.lexical is not None:
+        if mode != "lexical":
+            vector = self.embedder.embed([question])[0]
+            for rank, (cid, text, meta, _similarity) in enumerate(self.store.query(vector, n_candidates)):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                found[cid] = (text, meta)
+        if mode != "dense" and self.lexical is not None:
             for rank, (cid, _score) in enumerate(self.lexical.search(question, n_candidates)):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:top_k]
-        missing = [cid for cid in best if cid not in found]
-        found.update(self.store.get(missing))
-        out = []
-        for cid in best:
-            if cid not in found:  # BM25 knew a chunk that Chroma no longer has (index mid-update)
-                continue
-            text, meta = found[cid]
-            out.append(Citation(
-                number=len(out) + 1, doc_id=meta["doc_id"], title=meta.get("title", meta["doc_id"]), text=text,
-                start=int(meta["start"]), end=int(meta["end"]), score=round(fused[cid], 6), chunk_id=cid,
-            ))
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+
+        out: list[Citation] = []
+        position = 0
+        # BM25 ids come without text; fetch only what is needed. A chunk that BM25 knows but Chroma no longer
+        # has (an ingest ran since the keyword index was loaded) is skipped and the next one takes its place.
+        while len(out) < top_k and position < len(ranked):
+            window = ranked[position : position + top_k - len(out)]
+            position += len(window)
+            found.update(self.store.get([cid for cid in window if cid not in found]))
+            for cid in window:
+                if cid not in found:
+                    continue
+                text, meta = found[cid]
+                out.append(Citation(
+                    number=len(out) + 1, doc_id=meta["doc_id"], title=meta.get("title", meta["doc_id"]), text=text,
+                    start=int(meta["start"]), end=int(meta["end"]), score=round(fused[cid], 6), chunk_id=cid,
+                ))
         return out
