@@ -13,13 +13,24 @@ from .text import sentence_spans, terms
 if TYPE_CHECKING:
     from .judge import Judge
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# What models write: [1], [1, 2], [1; 3], [1-3] and [1–3] (ranges), [Source 2].
+_ITEM = r"(?:sources?\s*)?\d+(?:\s*[-–]\s*\d+)?"
+_GROUP = rf"{_ITEM}(?:\s*[,;]\s*{_ITEM})*"
+_MARKER = re.compile(rf"\[({_GROUP})\]", re.IGNORECASE)
 # "... percent. [1]" -> the marker belongs to the sentence before the full stop.
-_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+_MARKER_AFTER_STOP = re.compile(rf"([.!?])((?:\s*\[{_GROUP}\])+)", re.IGNORECASE)
+MAX_RANGE = 50  # a range wider than any top_k is not a citation worth expanding
 
 
 def _numbers(group: str) -> list[int]:
-    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
+    out: list[int] = []
+    for item in re.split(r"\s*[,;]\s*", group):
+        bounds = [int(n) for n in re.findall(r"\d+", item)]
+        if len(bounds) == 2 and bounds[0] <= bounds[1]:
+            out.extend(range(bounds[0], min(bounds[1], bounds[0] + MAX_RANGE) + 1))
+        else:
+            out.extend(bounds)
+    return out
 
 
 def clean_markers(text: str, n_sources: int) -> tuple[str, list[int]]:
