@@ -1,0 +1,39 @@
+"""Support judges: do these passages, taken together, back this claim?
+
+Two judges share one interface. ``HeuristicJudge`` runs offline with nothing but the local embedder: it finds
+the passage sentences that best match the claim (embedding cosine plus overlap of stemmed content words), then
+runs explicit checks for what similarity misses -- a swapped number or name, a flipped negation, a hedge turned
+into a certainty, a statement put in the wrong mouth, a detail the passage never gives. ``LLMJudge`` asks any
+OpenAI-compatible endpoint for a JSON verdict and never raises.
+
+Both serve citation verification (each answer sentence against the passages it cites) and the evaluation
+harness (faithfulness, citation precision and recall).
+
+The modules: ``text`` (cleaning, splitting, stemming, tokens), ``lexicon`` (closed-class word lists),
+``numbers``, ``entities``, ``negation``, ``speakers`` (one kind of check each), ``heuristic`` (the offline judge
+that combines them) and ``llm``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .base import Judge, Verdict
+from .heuristic import DEFAULT_THRESHOLD, HeuristicJudge
+from .llm import LLMJudge, parse_claims, parse_verdict
+from .text import clean_text, split_claims, split_sentences, stem
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = [
+    "DEFAULT_THRESHOLD", "HeuristicJudge", "Judge", "LLMJudge", "Verdict", "clean_text", "make_judge",
+    "parse_claims", "parse_verdict", "split_claims", "split_sentences", "stem",
+]
+
+
+def make_judge(settings: "Settings", embedder: Any) -> Judge:
+    """The judge the settings ask for: 'heuristic' (offline, needs the embedder) or 'llm'."""
+    if getattr(settings, "judge", "heuristic") == "llm":
+        return LLMJudge(settings)
+    return HeuristicJudge(embedder)

@@ -1,0 +1,153 @@
+"""Names in text: finding them, and deciding whether another text names the same one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import ALIASES, CLOSED_CLASSES, GENERIC_NAME_WORDS, NAME_CONNECTORS, ORDINARY_SUFFIX, SPEECH_VERBS, STOPWORDS
+from .text import Tok, is_content
+
+
+@dataclass(frozen=True)
+class Entity:
+    surface: str
+    keys: tuple[str, ...]  # lower-cased identifying words (title words dropped)
+    start: int
+    end: int  # token positions, end exclusive
+    acronym: bool = False
+    named: bool = True  # False for a common-noun speaker such as 'critics'
+
+
+def entities(toks: list[Tok], proper: set[str]) -> list[Entity]:
+    """Runs of capitalised words. A capital at the start of a sentence counts only if the same word is written
+    with a capital elsewhere (``proper``) or looks like a name on its own (inner capitals, all capitals)."""
+    out: list[Entity] = []
+    i = 0
+    n = len(toks)
+
+    def name_like(t: Tok) -> bool:
+        if t.punct or t.number or not t.cap:
+            return False
+        if not t.start:
+            return t.low not in STOPWORDS or t.surf.isupper()
+        return (t.low in proper and t.low not in STOPWORDS) or (t.surf.isupper() and len(t.surf) > 1) or any(
+            c.isupper() for c in t.surf[1:]
+        )
+
+    while i < n:
+        if not name_like(toks[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if name_like(toks[j]) or (toks[j].cap and not toks[j].punct and not toks[j].start):
+                j += 1
+            elif toks[j].low in NAME_CONNECTORS and j + 1 < n and name_like(toks[j + 1]):
+                j += 2
+            else:
+                break
+        words = toks[i:j]
+        keys = tuple(t.low for t in words if t.low not in GENERIC_NAME_WORDS and t.low not in NAME_CONNECTORS)
+        acronym = len(words) == 1 and words[0].surf.isupper() and 2 <= len(words[0].surf) <= 5
+        if keys:
+            out.append(Entity(" ".join(t.surf for t in words), keys, i, j, acronym))
+        i = j
+    return out
+
+
+def _initialisms(toks: list[Tok]) -> set[str]:
+    letters = [t.low[0] for t in toks if not t.punct and not t.number and t.low not in ("of", "and", "the")]
+    found: set[str] = set()
+    for size in (2, 3, 4, 5):
+        for k in range(len(letters) - size + 1):
+            found.add("".join(letters[k : k + size]))
+    return found
+
+
+def word_match(a: str, b: str) -> bool:
+    """Same name word, allowing demonyms and plurals ('Japan'/'Japanese', 'China'/'Chinese')."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 4:
+        return False
+    common = 0
+    for x, y in zip(short, long_):
+        if x != y:
+            break
+        common += 1
+    return common >= 4 and common >= 0.75 * len(short)
+
+
+class TextIndex:
+    """What a name check needs to know about a stretch of text."""
+
+    def __init__(self, toks: list[Tok]) -> None:
+        self.lows = {t.low for t in toks if not t.punct}
+        self._toks = toks
+        self._initials: set[str] | None = None
+        self._text_low = " " + " ".join(t.low for t in toks if not t.punct) + " "
+
+    def has_word(self, key: str) -> bool:
+        if key in self.lows:
+            return True
+        return any(word_match(key, w) for w in self.lows if w[:1] == key[:1])
+
+    def has_entity(self, ent: Entity) -> bool:
+        if ent.acronym:
+            key = ent.keys[0]
+            if key in self.lows:
+                return True
+            if self._initials is None:
+                self._initials = _initialisms(self._toks)
+            if key in self._initials:
+                return True
+            return any(f" {alias} " in self._text_low for alias in ALIASES.get(key, ()))
+        found = [self.has_word(k) for k in ent.keys]
+        if all(found):
+            return True
+        if found[-1]:
+            # 'Clark' for 'Jack Clark' is the same person, unless the text names another one ('John Clark',
+            # 'Halden Structures' for 'Kestrel Structures').
+            return not self._other_name_ending_in(ent)
+        return len(found) >= 2 and sum(found) > len(found) / 2
+
+    def _other_name_ending_in(self, ent: Entity) -> bool:
+        last = ent.keys[-1]
+        for k, t in enumerate(self._toks):
+            if k and word_match(t.low, last):
+                prev = self._toks[k - 1]
+                if prev.cap and not prev.punct and prev.low not in ent.keys and prev.low not in GENERIC_NAME_WORDS:
+                    return True
+        return False
+
+
+_DEMONYM = re.compile(r"(?:ese|ian|ean|ish|ican|ench|tch|ic)$")
+
+
+def is_modifier(ent: Entity, toks: list[Tok]) -> bool:
+    """'Japanese startup', 'American lab': a nationality word in front of a noun describes, it is not a subject."""
+    nxt = toks[ent.end] if ent.end < len(toks) else None
+    if nxt is None or nxt.punct or nxt.cap:
+        return False
+    return len(ent.keys) == 1 and bool(_DEMONYM.search(ent.keys[0])) and is_content(nxt) and nxt.low not in SPEECH_VERBS
+
+
+def entity_matches(a: Entity, b: Entity) -> bool:
+    return any(word_match(x, y) for x in a.keys for y in b.keys)
+
+
+def opener_names(toks: list[Tok]) -> set[str]:
+    """Capitalised sentence-first words taken for names: never written in lower case in these texts, not a
+    function word, and without the ending of an ordinary word (-ing, -ly, -tion, plural -s...). 'Anthropic said'
+    qualifies, 'Researchers say' and 'However' do not."""
+    lower = {t.low for t in toks if not t.cap and not t.punct}
+    found: set[str] = set()
+    for t in toks:
+        if not (t.start and t.cap) or t.punct or t.number or len(t.low) < 3 or t.low in lower:
+            continue
+        if ORDINARY_SUFFIX.search(t.low) or any(t.low in lexicon for lexicon in CLOSED_CLASSES):
+            continue
+        found.add(t.low)
+    return found

@@ -1,0 +1,197 @@
+"""Closed-class word lists the checks rely on. Nothing here names a topic of the corpus."""
+
+from __future__ import annotations
+
+import re
+
+
+STOPWORDS = frozenset("""
+a about above after again against am an and any are as at be because been before being below between both but by
+can could did do does doing down during each for from further had has have having he her here hers herself him
+himself his how i if in into is it its itself just me my myself of off on once or other our ours ourselves out own
+same she should so such than that the their theirs them themselves then there these they this those through to too
+until up very was we were what when where which while who whom why with would you your yours yourself yourselves
+also s t ll d ve re m o y co per via upon whether within among amongst across toward towards onto one ones
+etc mr mrs ms dr let lets got get gets getting go goes going gone thing things way ways it's that's
+""".split())
+
+# Words that say little on their own: a claim may add them without adding a fact.
+LIGHT = frozenset("""
+say said says saying tell told state stated states note noted notes report reported reports according describe
+described mention mentioned explain explained add added claim claims company companies firm firms business
+organisation organization article post blog piece statement people person someone something new current currently
+recent recently now today still even yet already also well much many various several number lot lots really
+actually indeed especially particularly mainly largely mostly generally specifically simply instead rather
+work works make makes made use uses used using become becomes became including include includes part remain remains
+kind type form sort aim aims aimed seek seeks effort efforts focus focuses focused approach approaches idea ideas
+""".split())
+
+NEGATORS = frozenset("not no never none nobody nothing neither nor without cannot".split())
+NOT_REALLY_NEGATION = frozenset("only just merely simply necessarily".split())  # "not only A but B"
+JUST = "~just"  # stands for 'just/only/merely' in polarity sets
+# 'not able to X', 'not prepared to X': the negation reaches the X as well.
+CONTROL_WORDS = frozenset("""
+able capable allowed possible likely going expected supposed willing ready prepared enough sufficient equipped
+designed meant permitted set
+""".split())
+UN_WORDS = {
+    "unclear": "clear", "unknown": "known", "unproven": "proven", "unlikely": "likely", "unable": "able",
+    "impossible": "possible", "incapable": "capable", "uncertain": "certain", "unaware": "aware", "unsure": "sure",
+    "unsafe": "safe", "unconfirmed": "confirmed", "unsuccessful": "successful", "insufficient": "sufficient",
+    "unnecessary": "necessary", "unrealistic": "realistic", "unreached": "reached", "unsolved": "solved",
+}
+NEG_PREFIX_EXEMPT = re.compile(
+    r"^(?:under|uni|unit|until|unless|unveil|unleash|unlock|unfold|unravel|uncover|unpack|discuss|dispos|display|distr|disc)"
+)
+
+# Words that make a statement stronger or wider than a hedged source may allow.
+BOOSTERS = frozenset("""
+will all always every everyone everybody everything entirely completely totally certainly definitely
+undoubtedly inevitably inevitable guaranteed guarantee guarantees prove proves proved proven must
+exactly precisely only sole solely clearly surely universally alone majority most fully already
+""".split())
+# 'will' is also what reported speech ('said it would') and stated plans turn into.
+WILL_EQUIVALENTS = frozenset("will would plan plans planned planning intend intends intended shall going set".split())
+HEDGES = frozenset("""
+may might could possibly possible potentially potential perhaps likely probably suggest suggests suggested
+suggesting appear appears seem seems partly partially consider considering option some several nearly almost
+approximately roughly around about estimated expected hope hopes believe believes argue argues argued if can
+""".split())
+QUANTIFIER_RANK = {
+    "some": 1, "several": 1, "few": 1, "certain": 1, "sometimes": 1, "part": 1,
+    "many": 2, "often": 2, "much": 2,
+    "most": 3, "majority": 3, "usually": 3, "mostly": 3, "largely": 3,
+    "all": 4, "every": 4, "everyone": 4, "everybody": 4, "always": 4, "entire": 4, "entirely": 4, "whole": 4,
+}
+
+SPEECH_VERBS = frozenset("""
+say says said argue argues argued warn warns warned claim claims claimed state states stated note notes noted wrote
+tell tells told announce announces announced stress stresses stressed emphasise emphasises emphasised emphasize
+emphasizes emphasized acknowledge acknowledges acknowledged suggest suggests suggested believe believes believed
+call calls called accuse accuses accused maintain maintains maintained reject rejects rejected insist insists
+insisted add adds added explain explains explained disclose discloses disclosed caution cautions cautioned propose
+proposes proposed highlight highlights highlighted predict predicts predicted contend contends contended assert
+asserts asserted admit admits admitted deny denies denied describe describes described dismiss dismisses dismissed
+urge urges urged recommend recommends recommended concede concedes conceded reveal reveals revealed
+""".split())
+PARTICIPLE_NEXT = frozenset("in by as at on to under with".split())
+# Subjects that stand for a name said earlier: 'it said', 'the company said', 'the post noted'.
+PLACEHOLDER_SUBJECTS = frozenset("""
+it he she they we i company firm startup lab group organisation organization post blog note statement report
+announcement paper article spokesperson spokesman spokeswoman executive founder cofounder team
+""".split())
+# Sentence openers that are not names even when the passage never uses them.
+_DISCOURSE = frozenset("""
+however meanwhile instead although though despite overall thus therefore hence moreover furthermore indeed
+today tomorrow yesterday later earlier finally first second next then notably importantly essentially basically
+ultimately unlike like given following after before during since while because unless whereas rather
+""".split())
+
+# Title words and corporate suffixes: present in many names, so they cannot identify one.
+GENERIC_NAME_WORDS = frozenset("""
+ai inc corp corporation ltd llc co lab labs laboratory university institute group company research the of and for
+chief executive officer president vice head director founder cofounder co-founder former mr mrs ms dr prof professor
+senator minister secretary ceo cto cfo department ministry team center centre foundation association
+""".split())
+CALENDAR_WORDS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december
+""".split())
+NAME_CONNECTORS = frozenset({"of", "de", "e", "da", "von", "van", "del", "la", "&"})
+ALIASES = {
+    "us": ("united states", "american", "america", "u.s"),
+    "usa": ("united states", "american", "america"),
+    "uk": ("united kingdom", "britain", "british"),
+    "eu": ("european union", "europe", "european"),
+    "un": ("united nations",),
+}
+
+NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "zero": 0,
+    # Round plurals: 'tens of billions' is not 'hundreds of billions'.
+    "tens": 10, "dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 1e6, "billions": 1e9,
+}
+ORDINAL_WORDS = {
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "eleventh": 11, "twelfth": 12, "twentieth": 20, "hundredth": 100,
+}
+FRACTIONS = {"half": 50.0, "quarter": 25.0}
+DETERMINERS = frozenset("the its their his her our a an this that".split())
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6, "k": 1e3}
+PERCENT_WORDS = frozenset({"%", "percent", "pct"})
+CURRENCY = frozenset({"$", "€", "£", "¥", "dollars", "dollar", "euros", "euro", "pounds", "yen", "usd"})
+# What stands before a number and bounds it: nearly 1 trillion < 1 trillion < more than 1 trillion.
+QUALIFIERS = (
+    (("more", "than"), "above"), (("at", "least"), "above"), (("over",), "above"), (("above",), "above"),
+    (("exceeding",), "above"), (("upwards", "of"), "above"), (("less", "than"), "below"),
+    (("fewer", "than"), "below"), (("under",), "below"), (("nearly",), "below"), (("almost",), "below"),
+    (("up", "to"), "below"), (("below",), "below"), (("approximately",), "approx"), (("about",), "approx"),
+    (("around",), "approx"), (("roughly",), "approx"), (("some",), "approx"), (("close", "to"), "approx"),
+    (("an", "estimated"), "approx"), (("exactly",), "exact"), (("precisely",), "exact"), (("only",), "exact"),
+)
+_ANTONYMS = (
+    ("increase", "decrease"), ("increase", "reduce"), ("increase", "cut"), ("more", "less"), ("more", "fewer"),
+    ("faster", "slower"), ("speed", "slow"), ("accelerate", "slow"), ("larger", "smaller"), ("bigger", "smaller"),
+    ("higher", "lower"), ("rise", "fall"), ("gain", "lose"), ("accept", "reject"), ("support", "oppose"),
+    ("before", "after"), ("easier", "harder"), ("easy", "hard"), ("easy", "difficult"), ("earlier", "later"),
+    ("strengthen", "weaken"), ("allow", "prevent"), ("allow", "ban"), ("start", "stop"), ("success", "failure"),
+    ("succeed", "fail"), ("win", "lose"), ("strong", "weak"), ("cheap", "expensive"), ("cheaper", "costlier"),
+    ("safe", "dangerous"), ("benefit", "harm"), ("sooner", "later"), ("first", "last"), ("open", "closed"),
+    ("public", "private"), ("above", "below"), ("upside", "downside"), ("optimistic", "pessimistic"),
+    ("long", "short"), ("old", "new"), ("small", "large"), ("domestic", "foreign"), ("widen", "narrow"),
+    ("wide", "narrow"), ("expand", "shrink"), ("grow", "shrink"), ("raise", "lower"), ("include", "exclude"),
+    ("public", "confidential"), ("public", "secret"), ("internal", "external"), ("buy", "sell"), ("hire", "fire"),
+    ("join", "leave"), ("add", "remove"), ("approve", "reject"), ("confirm", "deny"), ("major", "minor"),
+    ("many", "few"), ("majority", "minority"), ("maximum", "minimum"), ("positive", "negative"),
+    ("legal", "illegal"), ("true", "false"), ("rise", "decline"), ("increase", "decline"), ("simple", "complex"),
+    ("new", "existing"), ("early", "late"), ("cautious", "reckless"), ("likely", "unlikely"),
+    ("opportunity", "threat"), ("strength", "weakness"), ("help", "hurt"), ("help", "hinder"),
+    ("wider", "narrower"), ("good", "bad"), ("close", "far"), ("closer", "farther"), ("stronger", "weaker"),
+    ("launch", "close"), ("launch", "shut"), ("open", "shut"), ("pass", "fail"), ("create", "destroy"),
+    ("win", "fail"), ("approve", "block"), ("hire", "lay"), ("north", "south"), ("east", "west"),
+    ("northern", "southern"), ("eastern", "western"), ("upper", "lower"), ("inside", "outside"),
+)
+
+# Taking a side: 'asks for a framework' vs 'opposes a framework'.
+_STANCE_FOR = "support back favor favour endorse want call ask urge propose advocate welcome".split()
+_STANCE_AGAINST = "oppose reject resist criticise criticize dismiss fight block condemn".split()
+ANTONYM_PAIRS = _ANTONYMS + tuple((a, b) for a in _STANCE_FOR for b in _STANCE_AGAINST)
+
+
+ORDINARY_SUFFIX = re.compile(r"(?:ing|ly|ed|s|tion|sion|ment|ness|ity|ive|ous|ful|able|ible|ism|ist|ise|ize)$")
+CLOSED_CLASSES = (
+    STOPWORDS, LIGHT, _DISCOURSE, NEGATORS, BOOSTERS, HEDGES, QUANTIFIER_RANK, NUMBER_WORDS, ORDINAL_WORDS,
+    SPEECH_VERBS,
+)
+
+
+DAYS = {
+    "second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365,
+    "decade": 3650, "century": 36500,
+}
+TIME_UNITS = {
+    w: unit
+    for unit, words in {
+        "second": "second seconds", "minute": "minute minutes", "hour": "hour hours", "day": "day days daily",
+        "week": "week weeks weekly", "month": "month months monthly", "year": "year years annual annually yearly",
+        "decade": "decade decades", "century": "century centuries",
+    }.items()
+    for w in words.split()
+}
+
+
+QUANTITY_WORDS = frozenset(SCALES) | PERCENT_WORDS | CURRENCY | frozenset(NUMBER_WORDS) | frozenset(
+    ORDINAL_WORDS
+) | frozenset(w for words, _ in QUALIFIERS for w in words)
+
+
+MODAL_HEDGES = frozenset("may might could can possibly potentially perhaps".split())
+
+
+GAP_IGNORED = frozenset("""
+the a an of to in on at for by with and or that this these those it its their his her is are was were be been being
+has have had do does did as from into than then so
+""".split())
