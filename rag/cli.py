@@ -6,6 +6,7 @@ Imports stay light here so that `rag --help` is instant; each command loads what
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +28,11 @@ def _settings(ctx: click.Context, **overrides) -> "Settings":
         return Settings(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"bad setting {field}: {first['msg']} (check RAG_{field.upper()} and .env)") from None
+        message = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"])
+        if not field:  # a rule across fields, e.g. chunk_overlap < chunk_size
+            raise ConfigError(f"bad settings: {message} (check your RAG_* variables and .env)") from None
+        raise ConfigError(f"bad setting {field}: {message} (check RAG_{field.upper()} and .env)") from None
 
 
 class _Group(click.Group):
@@ -40,11 +44,26 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RagError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(1)
+            _fail(str(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `rag ask ... | head`: the reader has gone, nothing to say
+            sys.stderr.close()
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors and --help: click reports them itself
+        except Exception as exc:  # a bug or an environment problem we did not foresee: still one line
+            if os.environ.get("RAG_DEBUG"):
+                raise
+            detail = " ".join(str(exc).split())[:300] or "no details"
+            _fail(f"unexpected {exc.__class__.__name__}: {detail} (set RAG_DEBUG=1 to see the traceback, "
+                  "and please report it)")
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {' '.join(message.split())}", fg="red", err=True)
+    sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
