@@ -5,8 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import ALIASES, CLOSED_CLASSES, GENERIC_NAME_WORDS, NAME_CONNECTORS, ORDINARY_SUFFIX, SPEECH_VERBS, STOPWORDS
-from .text import Tok, is_content
+from .base import Case, Check
+from .lexicon import (
+    ALIASES,
+    CALENDAR_WORDS,
+    CLOSED_CLASSES,
+    GENERIC_NAME_WORDS,
+    NAME_CONNECTORS,
+    ORDINARY_SUFFIX,
+    SPEECH_VERBS,
+    STOPWORDS,
+)
+from .text import Sentence, Tok, is_content
 
 
 @dataclass(frozen=True)
@@ -151,3 +161,63 @@ def opener_names(toks: list[Tok]) -> set[str]:
             continue
         found.add(t.low)
     return found
+
+
+def check_entities(case: Case) -> list[Check]:
+    claim_toks, claim_ents, proper = case.claim_toks, case.claim_ents, case.proper
+    checks: list[Check] = []
+    if not claim_ents:
+        return checks
+    everywhere = TextIndex([t for s in case.sentences for t in s.toks])
+    ev_index = TextIndex([t for s in case.evidence for t in s.toks])
+    nearby = TextIndex([t for s in case.with_preceding(2) for t in s.toks])
+    ev_passages = {s.passage for s in case.evidence}
+    same_passage = TextIndex([t for s in case.sentences if s.passage in ev_passages for t in s.toks])
+    ev_ents = [e for s in case.evidence for e in entities(s.toks, proper)]
+    claim_index = TextIndex(claim_toks)
+    rivals = [e for e in ev_ents if not claim_index.has_entity(e) and e.keys[-1] not in CALENDAR_WORDS]
+    best = case.best or case.evidence[0]
+    best_index = TextIndex(best.toks)
+    ev_subject = subject_of(best, case)
+    claim_subject = next((e for e in claim_ents if e.start <= 3 and not is_modifier(e, claim_toks)), None)
+    for ent in claim_ents:
+        if not everywhere.has_entity(ent):
+            checks.append(Check("entity_missing", f"entity '{ent.surface}' not in passage"))
+        elif (
+            ent is claim_subject
+            and ev_subject is not None
+            and not best_index.has_entity(ent)
+            and not entity_matches(ent, ev_subject)
+            and not claim_index.has_entity(ev_subject)
+        ):
+            # The closest sentence says the same thing about someone else.
+            checks.append(Check("entity_swapped", f"'{ent.surface}' where passage has '{ev_subject.surface}'"))
+        elif not ev_index.has_entity(ent):
+            if nearby.has_entity(ent):
+                continue
+            elif rivals:
+                checks.append(Check("entity_swapped", f"'{ent.surface}' where passage has '{rivals[0].surface}'"))
+            elif not same_passage.has_entity(ent):
+                checks.append(Check("entity_elsewhere", f"entity '{ent.surface}' not in the matching passage"))
+    return checks
+
+
+def subject_of(sentence: Sentence, case: Case) -> Entity | None:
+    """The name a sentence is about: a name among its first words (not a modifier such as 'Japanese'), or for
+    'He'/'She' the nearest name in the sentences before it."""
+    subject = next(
+        (e for e in entities(sentence.toks, case.proper) if e.start <= 3 and not is_modifier(e, sentence.toks)), None
+    )
+    if subject is not None or not sentence.toks or sentence.toks[0].low not in ("he", "she"):
+        return subject
+    for earlier in sorted(
+        (x for x in case.sentences if x.passage == sentence.passage and sentence.index - 3 <= x.index < sentence.index),
+        key=lambda x: -x.index,
+    ):
+        names = [
+            e for e in entities(earlier.toks, case.proper)
+            if len(e.keys) >= 2 and e.keys[-1] not in CALENDAR_WORDS and not is_modifier(e, earlier.toks)
+        ]
+        if names:
+            return names[0]
+    return None

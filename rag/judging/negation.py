@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .lexicon import ANTONYM_PAIRS, CONTROL_WORDS, JUST, NEG_PREFIX_EXEMPT, NOT_REALLY_NEGATION, UN_WORDS
-from .text import SCOPE_SKIP, SCOPE_STOP, Tok, is_adverb, is_content, stem
+from .base import Case, Check
+from .lexicon import ANTONYM_PAIRS, CONTROL_WORDS, JUST, LIGHT, NEG_PREFIX_EXEMPT, NOT_REALLY_NEGATION, UN_WORDS
+from .text import SCOPE_SKIP, SCOPE_STOP, Tok, is_adverb, is_content, near_stems, stem
 
 
 def polarity(toks: list[Tok], other_stems: set[str]) -> tuple[set[str], set[str], int]:
@@ -71,3 +72,52 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> tuple[set[str], set[str]
 ANTONYM_STEMS = tuple(
     sorted({(x, y) for a, b in ANTONYM_PAIRS for x, y in ((stem(a), stem(b)), (stem(b), stem(a))) if x != y})
 )
+
+
+def check_negation(case: Case) -> list[Check]:
+    claim_toks, ev_toks = case.claim_toks, case.evidence_toks
+    claim_stems = {t.stem for t in claim_toks if is_content(t)}
+    ev_stems = {t.stem for t in ev_toks if is_content(t)}
+    c_neg, c_pos, c_loose = polarity(claim_toks, ev_stems)
+    e_neg, e_pos, _ = polarity(ev_toks, claim_stems)
+    shared = c_neg & e_neg
+
+    def beside_shared_denial(word: str) -> bool:
+        # Next to something both texts deny, a difference is more likely scope noise than a flipped fact.
+        spots = [i for i, t in enumerate(claim_toks) if t.stem == word]
+        near = {claim_toks[k].stem for i in spots for k in range(max(0, i - 3), min(len(claim_toks), i + 4)) if k != i}
+        return bool(near & shared)
+
+    for word in sorted(c_neg - {JUST}):
+        if word in e_pos and word not in e_neg and not beside_shared_denial(word):
+            return [Check("negation", f"negation mismatch: claim denies '{word}'")]
+    for word in sorted(c_pos):
+        if word in e_neg and word not in e_pos and word not in LIGHT and not beside_shared_denial(word):
+            shown = "just" if word == JUST else word
+            return [Check("negation", f"negation mismatch: passage denies '{shown}'")]
+    checks: list[Check] = []
+    if c_loose and not any(t.neg for t in ev_toks) and not e_neg:
+        checks.append(Check("negation_unanchored", "claim has a negation the passage lacks"))
+    return checks
+
+
+def check_antonyms(case: Case) -> list[Check]:
+    """'harder' for 'easier', 'publicly' for 'confidentially': where the evidence uses the opposite word about
+    the same thing (it shares a neighbouring word) and never the claim's own word about it."""
+    claim_toks, evidence = case.claim_toks, case.evidence
+    opposites: dict[str, set[str]] = {}
+    for x, y in ANTONYM_STEMS:
+        opposites.setdefault(x, set()).add(y)
+    for i, t in enumerate(claim_toks):
+        if t.stem not in opposites:
+            continue
+        near = near_stems(claim_toks, i, 3) - {t.stem}
+        for sentence in evidence:
+            toks = sentence.toks
+            about = [k for k in range(len(toks)) if near & (near_stems(toks, k, 3) - {toks[k].stem})]
+            if any(toks[k].stem == t.stem for k in about):
+                continue
+            rival = next((toks[k] for k in about if toks[k].stem in opposites[t.stem]), None)
+            if rival is not None:
+                return [Check("antonym", f"claim says '{t.low}' where passage says '{rival.low}'")]
+    return []

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexicon import CURRENCY, DAYS, DETERMINERS, FRACTIONS, NUMBER_WORDS, ORDINAL_WORDS, PERCENT_WORDS, QUALIFIERS, QUANTITY_WORDS, SCALES, TIME_UNITS
+from .base import Case, Check
+from .lexicon import (
+    CURRENCY,
+    DAYS,
+    DETERMINERS,
+    FRACTIONS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    PERCENT_WORDS,
+    QUALIFIERS,
+    QUANTITY_WORDS,
+    SCALES,
+    TIME_UNITS,
+)
 from .text import Sentence, Tok, is_content
 
 
@@ -126,3 +139,49 @@ def number_context(toks: list[Tok], index: int, size: int = 3) -> set[str]:
                 taken += 1
             k += step
     return found
+
+
+def check_numbers(case: Case) -> list[Check]:
+    claim_toks = case.claim_toks
+    checks: list[Check] = []
+    ev_quantities = [(s, q) for s in case.evidence for q in quantities(s.toks)]
+    all_quantities = [q for s in case.sentences for q in quantities(s.toks)]
+    for q in quantities(claim_toks):
+        matches = [(s, r) for s, r in ev_quantities if same_quantity(q, r)]
+        if not matches:
+            if not any(same_quantity(q, r) for r in all_quantities):
+                checks.append(Check("number_missing", f"number {q.surface} not in passage"))
+            else:
+                checks.append(Check("number_swapped", f"number {q.surface} belongs to another statement"))
+            continue
+        # Is the number attached to the same thing? Compare the words around it with the words around every
+        # number in the evidence; a different number sitting in the claim's context means a swap.
+        context = number_context(claim_toks, q.index)
+        best_same = max(len(context & number_context(s.toks, r.index)) for s, r in matches)
+        for s, r in ev_quantities:
+            if same_quantity(q, r) or (r.kind != q.kind and "count" not in (r.kind, q.kind)):
+                continue
+            other = len(context & number_context(s.toks, r.index))
+            if other >= 2 and other >= best_same + 2:
+                checks.append(Check("number_swapped", f"number {q.surface} where passage has {r.surface}"))
+                break
+        swapped = paired_elsewhere(q, claim_toks, case.evidence)
+        if swapped:
+            checks.append(Check("number_swapped", swapped))
+        qualifiers = {r.qualifier for _, r in matches}
+        if q.qualifier and q.qualifier not in qualifiers and not (q.qualifier == "approx" and "" in qualifiers):
+            if q.qualifier != "approx" or qualifiers - {"", "approx"}:
+                checks.append(Check("number_qualifier", f"'{q.qualifier}' {q.surface} not what passage says"))
+    return checks
+
+
+def check_units(case: Case) -> list[Check]:
+    """Units of time are quantities too: 'in hours' is not 'in days or weeks'."""
+    claim_toks = case.claim_toks
+    ev_units = {TIME_UNITS.get(t.low) for s in case.evidence for t in s.toks}
+    for i, t in enumerate(claim_toks):
+        counted = i > 0 and (claim_toks[i - 1].number or claim_toks[i - 1].low in NUMBER_WORDS
+                             or claim_toks[i - 1].low in ("a", "an", "one"))
+        if t.low in TIME_UNITS and not counted and TIME_UNITS[t.low] not in ev_units:
+            return [Check("unit", f"'{t.low}' not in passage")]
+    return []

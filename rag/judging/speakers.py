@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .entities import Entity
-from .lexicon import LIGHT, PARTICIPLE_NEXT, PLACEHOLDER_SUBJECTS, SPEECH_VERBS
+from .base import Case, Check
+from .entities import Entity, entities, entity_matches
+from .lexicon import CALENDAR_WORDS, LIGHT, PARTICIPLE_NEXT, PLACEHOLDER_SUBJECTS, SPEECH_VERBS
 from .text import Tok, is_adverb, is_content
 
 
@@ -41,3 +42,42 @@ def speakers(toks: list[Tok], ents: list[Entity], fallback: list[Entity]) -> lis
                 found.append(Entity(heads[-1].surf, (heads[-1].low,), i, i, named=False))
         clause_start = i + 1
     return found
+
+
+def check_speaker(case: Case) -> list[Check]:
+    claim_toks, claim_ents, proper = case.claim_toks, case.claim_ents, case.proper
+    claim_speakers = speakers(claim_toks, claim_ents, [])
+    if not claim_speakers:
+        return []
+    # The closest sentence's speaker decides; the other evidence sentences only when it names none.
+    best = case.best or case.evidence[0]
+    evidence_speakers: list[Entity] = []
+    for s in [best] + [x for x in case.evidence if x is not best]:
+        earlier = [x for x in case.sentences if x.passage == s.passage and s.index - 3 <= x.index < s.index]
+        fallback: list[Entity] = []
+        for x in reversed(earlier):
+            names = [e for e in entities(x.toks, proper) if e.keys[-1] not in CALENDAR_WORDS]
+            if names:
+                fallback = speakers(x.toks, names, []) or names[:1]
+                break
+        evidence_speakers = speakers(s.toks, entities(s.toks, proper), fallback)
+        if evidence_speakers:
+            break
+    if not evidence_speakers:
+        return []
+    full_names = [c for c in claim_speakers if c.named and len(c.keys) >= 2]
+    other_full = [e for e in evidence_speakers if e.named and len(e.keys) >= 2]
+    if full_names and other_full and not any(entity_matches(c, e) for c in full_names for e in other_full):
+        # 'Transport minister Elena Marsh warned' vs 'Transport minister Priya Nair warned': the title matches,
+        # the person does not.
+        return [Check("speaker", f"passage attributes this to '{other_full[0].surface}', not '{full_names[0].surface}'")]
+    if any(entity_matches(c, e) for c in claim_speakers for e in evidence_speakers):
+        return []
+    if not any(e.named for e in claim_speakers + evidence_speakers):
+        return []  # 'researchers say' vs 'scientists say': wording, not a different speaker
+    return [
+        Check(
+            "speaker",
+            f"passage attributes this to '{evidence_speakers[0].surface}', not '{claim_speakers[0].surface}'",
+        )
+    ]
