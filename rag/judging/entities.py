@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .base import Case, Check
 from .lexicon import (
+    LIGHT,
     ALIASES,
     CALENDAR_WORDS,
     CLOSED_CLASSES,
@@ -16,7 +17,7 @@ from .lexicon import (
     SPEECH_VERBS,
     STOPWORDS,
 )
-from .text import Sentence, Tok, is_content
+from .text import Sentence, Tok, is_content, stem
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,8 @@ _DEMONYM = re.compile(r"(?:ese|ian|ean|ish|ican|ench|tch|ic)$")
 def is_modifier(ent: Entity, toks: list[Tok]) -> bool:
     """'Japanese startup', 'American lab': a nationality word in front of a noun describes, it is not a subject."""
     nxt = toks[ent.end] if ent.end < len(toks) else None
-    if nxt is None or nxt.punct or nxt.cap:
-        return False
+    if nxt is None or nxt.punct or nxt.cap or toks[ent.end - 1].surf.endswith("'s"):
+        return False  # a possessive ('Anthropic's revenue') owns the noun, it does not describe it
     return len(ent.keys) == 1 and bool(_DEMONYM.search(ent.keys[0])) and is_content(nxt) and nxt.low not in SPEECH_VERBS
 
 
@@ -199,7 +200,54 @@ def check_entities(case: Case) -> list[Check]:
                 checks.append(Check("entity_swapped", f"'{ent.surface}' where passage has '{rivals[0].surface}'"))
             elif not same_passage.has_entity(ent):
                 checks.append(Check("entity_elsewhere", f"entity '{ent.surface}' not in the matching passage"))
+        else:
+            rival = _bound_elsewhere(ent, claim_toks, case.evidence, proper)
+            if rival is not None:
+                checks.append(Check("entity_swapped", f"passage says this of '{rival.surface}', not '{ent.surface}'"))
     return checks
+
+
+def name_context(toks: list[Tok], ent: Entity, size: int = 3) -> set[str]:
+    """What a name is described by: up to ``size`` content words on each side within its sentence ('Jack Clark,
+    head of the institute' -> head, institute), names included, words that suit any name ('said') not."""
+    found: set[str] = set()
+    for step, k in ((-1, ent.start - 1), (1, ent.end)):
+        taken = 0
+        while 0 <= k < len(toks) and taken < size:
+            t = toks[k]
+            if t.low in (".", ";", ":", "!", "?"):
+                break
+            if is_content(t) and t.low not in LIGHT:
+                found.add(t.stem)
+                taken += 1
+            k += step
+    return found
+
+
+def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence], proper: set[str]) -> Entity | None:
+    """The name the evidence attaches the claim's description of ``ent`` to, when that is another name: 'Jack
+    Clark, head of the institute' where the passage has 'Marina Favaro, head of the institute, and co-founder Jack
+    Clark'. The same test as for numbers: the rival's surroundings must share clearly more with the claim's (the
+    passage's are taken wider: its sentences are longer, with more between a name and what is said of it). A
+    rival named in the claim's description, or standing next to ``ent`` in the passage, shares those words for
+    that reason and proves nothing."""
+    context = name_context(claim_toks, ent)
+    own = {stem(k) for k in ent.keys}
+    same, rivals = 0, []
+    for sentence in evidence:
+        for other in entities(sentence.toks, proper):
+            around = name_context(sentence.toks, other, 5)
+            overlap = len(context & around)
+            if entity_matches(ent, other):
+                same = max(same, overlap)
+            elif other.keys[-1] in CALENDAR_WORDS or is_modifier(other, sentence.toks):
+                continue  # 'in March', 'Japanese startup': not who or what the statement is about
+            elif not {stem(k) for k in other.keys} & context | own & around:
+                rivals.append((overlap, other))
+    best = max(rivals, key=lambda r: r[0], default=None)
+    if best is not None and best[0] >= 2 and best[0] >= same + 2:
+        return best[1]
+    return None
 
 
 def subject_of(sentence: Sentence, case: Case) -> Entity | None:

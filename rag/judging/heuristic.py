@@ -13,7 +13,7 @@ from .lexicon import BOOSTERS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPW
 from .modality import check_strength
 from .negation import check_antonyms, check_negation
 from .numbers import check_numbers, check_units
-from .speakers import check_speaker
+from .speakers import check_quotes, check_speaker
 from .text import Sentence, Tok, clean_text, is_content, split_sentences, tokenize
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ _PENALTY = {
     "entity_swapped": 0.3,
     "entity_elsewhere": 0.85,
     "speaker": 0.3,
+    "misquote": 0.3,
     "negation": 0.3,
     "negation_unanchored": 0.6,
     "antonym": 0.4,
@@ -84,7 +85,10 @@ class _EmbeddingCache:
 
 
 # In this order: a check's reason is shown when it is the worst, the first of equals.
-_CHECKS = (check_numbers, check_units, check_entities, check_speaker, check_negation, check_antonyms, check_strength)
+_CHECKS = (
+    check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
+    check_strength,
+)
 
 
 class HeuristicJudge:

@@ -123,11 +123,12 @@ DETERMINERS = frozenset("the its their his her our a an this that".split())
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6, "k": 1e3}
 PERCENT_WORDS = frozenset({"%", "percent", "pct"})
 CURRENCY = frozenset({"$", "€", "£", "¥", "dollars", "dollar", "euros", "euro", "pounds", "yen", "usd"})
-# What stands before a number and bounds it: nearly 1 trillion < 1 trillion < more than 1 trillion.
+# What stands before a number and bounds it: nearly 1 trillion < 1 trillion < more than 1 trillion ('near' is
+# just below and close).
 QUALIFIERS = (
     (("more", "than"), "above"), (("at", "least"), "above"), (("over",), "above"), (("above",), "above"),
     (("exceeding",), "above"), (("upwards", "of"), "above"), (("less", "than"), "below"),
-    (("fewer", "than"), "below"), (("under",), "below"), (("nearly",), "below"), (("almost",), "below"),
+    (("fewer", "than"), "below"), (("under",), "below"), (("nearly",), "near"), (("almost",), "near"),
     (("up", "to"), "below"), (("below",), "below"), (("approximately",), "approx"), (("about",), "approx"),
     (("around",), "approx"), (("roughly",), "approx"), (("some",), "approx"), (("close", "to"), "approx"),
     (("an", "estimated"), "approx"), (("exactly",), "exact"), (("precisely",), "exact"), (("only",), "exact"),
@@ -161,10 +162,26 @@ _STANCE_AGAINST = "oppose reject resist criticise criticize dismiss fight block 
 ANTONYM_PAIRS = _ANTONYMS + tuple((a, b) for a in _STANCE_FOR for b in _STANCE_AGAINST)
 
 
+# English function words (prepositions, conjunctions, determiners, pronouns, auxiliaries) and the adverbs that
+# commonly open a sentence: capitalised at the start of a claim ('Over 80%...', 'Despite...'), they are not names.
+FUNCTION_WORDS = frozenset("""
+aboard about above across after against along alongside amid amidst among amongst around as at atop before behind
+below beneath beside besides between beyond but by despite down during except excluding following for from given
+in including inside into like minus near nearby next notwithstanding of off on onto opposite out outside over past
+per plus regarding round since than through throughout till to toward towards under underneath unlike until up upon
+versus via with within without worth and or nor yet so although because unless whereas while though if once whether
+lest all another any both each either every few many more most much neither no none several some such that these
+this those what whatever which whichever who whom whose everyone everybody everything someone somebody something
+anyone anything nobody nothing i you he she it we they me him her us them my your his its our their mine yours hers
+ours theirs am are be been being can could did do does had has have is may might must need ought shall should was
+were will would also already always almost even ever here how just later never now often only perhaps quite rather
+soon still then there thus today together too very when where why instead
+""".split())
+
 ORDINARY_SUFFIX = re.compile(r"(?:ing|ly|ed|s|tion|sion|ment|ness|ity|ive|ous|ful|able|ible|ism|ist|ise|ize)$")
 CLOSED_CLASSES = (
-    STOPWORDS, LIGHT, _DISCOURSE, NEGATORS, BOOSTERS, HEDGES, QUANTIFIER_RANK, NUMBER_WORDS, ORDINAL_WORDS,
-    SPEECH_VERBS,
+    STOPWORDS, FUNCTION_WORDS, LIGHT, _DISCOURSE, NEGATORS, BOOSTERS, HEDGES, QUANTIFIER_RANK, NUMBER_WORDS, ORDINAL_WORDS,
+    SPEECH_VERBS, FRACTIONS, SCALES,
 )
 
 

@@ -103,11 +103,28 @@ def same_quantity(a: _Quantity, b: _Quantity) -> bool:
     return True
 
 
+# Which qualifiers in the passage bear out the claim's: 'about $1 trillion' follows from 'nearly $1 trillion' or
+# from a bare '$1 trillion'; 'over 80%' only from another lower bound.
+_ENTAILS = {
+    "approx": frozenset({"approx", "near", "exact", ""}),
+    "near": frozenset({"near"}),
+    "below": frozenset({"below", "near"}),
+    "above": frozenset({"above"}),
+    "exact": frozenset({"exact", ""}),
+}
+
+
 def paired_elsewhere(q: _Quantity, claim_toks: list[Tok], evidence: list[Sentence]) -> str:
     """'$50 billion at the end of 2025' when the evidence has '$50 billion by the end of the month, up from
     $9 billion at the end of 2025': both numbers are there, but 2025 sits next to another amount."""
-    for r in quantities(claim_toks):
+    claimed = quantities(claim_toks)
+    for r in claimed:
         if r is q or same_quantity(q, r) or abs(r.index - q.index) > 8:
+            continue
+        # Only if the claim itself pairs them: in '$9 billion at the end of 2025, ... about $50 billion' the year
+        # belongs to the nearer amount.
+        nearest = min((x for x in claimed if x is not r and x.kind == q.kind), key=lambda x: abs(x.index - r.index))
+        if nearest is not q:
             continue
         for sentence in evidence:
             found = quantities(sentence.toks)
@@ -168,10 +185,8 @@ def check_numbers(case: Case) -> list[Check]:
         swapped = paired_elsewhere(q, claim_toks, case.evidence)
         if swapped:
             checks.append(Check("number_swapped", swapped))
-        qualifiers = {r.qualifier for _, r in matches}
-        if q.qualifier and q.qualifier not in qualifiers and not (q.qualifier == "approx" and "" in qualifiers):
-            if q.qualifier != "approx" or qualifiers - {"", "approx"}:
-                checks.append(Check("number_qualifier", f"'{q.qualifier}' {q.surface} not what passage says"))
+        if q.qualifier and not any(r.qualifier in _ENTAILS[q.qualifier] for _, r in matches):
+            checks.append(Check("number_qualifier", f"'{q.qualifier}' {q.surface} not what passage says"))
     return checks
 
 

@@ -1,4 +1,4 @@
-"""Who says what: the speaker of each reported statement."""
+"""Who says what, and in which words: the speaker of each reported statement, and quotations."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def speakers(toks: list[Tok], ents: list[Entity], fallback: list[Entity]) -> lis
             if prev.low in ("is", "was", "are", "were", "be", "been") or (is_content(prev) and not prev.cap):
                 continue  # 'the architecture described in that paper', 'is said to be': no one speaking here
         before = [e for e in ents if clause_start <= e.start and e.end <= i and i - e.end <= 25]
+        commas = [k for k in range(clause_start, i) if toks[k].low == ","]
+        if len(commas) >= 2 and not toks[commas[0] + 1].cap and any(e.end <= commas[0] for e in before):
+            # 'David Sacks, an adviser to Donald Trump, accused': the aside describes the speaker, whose name comes
+            # before it ('Sacks, Trump and Musk said' is a list, each item a name).
+            before = [e for e in before if e.end <= commas[0] or e.start > commas[-1]]
         subject = [u for u in toks[clause_start:i] if not u.punct]
         if before:
             found.extend(before)
@@ -81,3 +86,17 @@ def check_speaker(case: Case) -> list[Check]:
             f"passage attributes this to '{evidence_speakers[0].surface}', not '{claim_speakers[0].surface}'",
         )
     ]
+
+
+def check_quotes(case: Case) -> list[Check]:
+    """Words a claim puts in quotation marks are someone's exact words (or a name's): every content word of the
+    quotation must be in the passages, not merely a synonym of one ('means "bird"' where they say "fish")."""
+    toks = case.claim_toks
+    marks = [i for i, t in enumerate(toks) if t.low == '"']
+    passage_stems = set().union(*(s.stems for s in case.sentences))
+    for open_, close in zip(marks[::2], marks[1::2]):
+        quoted = [t for t in toks[open_ + 1 : close] if is_content(t)]
+        missing = [t for t in quoted if t.stem not in passage_stems]
+        if missing:
+            return [Check("misquote", f"quoted '{missing[0].surf}' not in passage")]
+    return []
