@@ -65,6 +65,12 @@ class LexicalIndex:
         tokens = [t for t in terms(query) if t in vocab]
         if not tokens:
             return []
-        n = min(n, len(self.ids))
-        docs, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, n_threads=1)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        import numpy as np
+
+        # Scores for every chunk, then the top n: bm25s's own retrieve() starts a thread pool per call,
+        # which cost more than the scoring itself for one query.
+        scores = self._retriever.get_scores(tokens)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order, so runs repeat exactly
+        return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
