@@ -208,14 +208,17 @@ def check_entities(case: Case) -> list[Check]:
 
 
 def name_context(toks: list[Tok], ent: Entity, size: int = 3) -> set[str]:
-    """What a name is described by: up to ``size`` content words on each side within its sentence ('Jack Clark,
-    head of the institute' -> head, institute), names included, words that suit any name ('said') not."""
+    """What a name is described by: up to ``size`` content words on each side within its clause ('Jack Clark,
+    head of the institute' -> head, institute), names included, words that suit any name ('said') not. To the
+    right two commas may be crossed, for an apposition or a list ('generates, tests, and iterates'); to the left
+    a comma closes a phrase about something else ('After six weeks of repairs, the bridge reopened')."""
     found: set[str] = set()
     for step, k in ((-1, ent.start - 1), (1, ent.end)):
-        taken = 0
+        taken, commas = 0, 0
         while 0 <= k < len(toks) and taken < size:
             t = toks[k]
-            if t.low in (".", ";", ":", "!", "?"):
+            commas += t.low == ","
+            if t.low in (".", ";", ":", "!", "?") or commas > (2 if step > 0 else 0):
                 break
             if is_content(t) and t.low not in LIGHT:
                 found.add(t.stem)
