@@ -183,6 +183,8 @@ class Assistant:
 
         question = self._check(question)
         top_k = self._check_top_k(top_k)
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ConfigError(f"unknown retrieval mode '{mode}': choose 'hybrid', 'dense' or 'lexical'")
         return self.retriever.retrieve(strip_instructions(question), top_k, mode)
 
     def stream(self, question: str, backend: str | None = None, top_k: int | None = None) -> Iterator[Event]:
@@ -226,22 +228,39 @@ class Assistant:
         return await asyncio.to_thread(self.ask, question, backend, top_k)
 
     async def astream(self, question: str, backend: str | None = None, top_k: int | None = None) -> AsyncIterator[Event]:
-        """``stream`` for event loops: the work runs in a thread, events arrive as they are made."""
+        """``stream`` for event loops: the work runs in a thread, events arrive as they are made.
+
+        Leaving the loop early (break, cancellation) stops the work at the next event.
+        """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         done = object()
+        stop = threading.Event()
+
+        def emit(item: object) -> bool:
+            if stop.is_set():
+                return False
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the event loop has closed: nobody is listening
+                stop.set()
+                return False
+            return True
 
         def work() -> None:
             try:
                 for event in self.stream(question, backend=backend, top_k=top_k):
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
+                    if not emit(event):
+                        return  # closes the stream, and with it any request in flight
             except BaseException as exc:  # handed to the awaiting side, raised there
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            loop.call_soon_threadsafe(queue.put_nowait, done)
+                emit(exc)
+            emit(done)
 
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        while (item := await queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        threading.Thread(target=work, name="rag-astream", daemon=True).start()
+        try:
+            while (item := await queue.get()) is not done:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()

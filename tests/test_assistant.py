@@ -315,6 +315,37 @@ async def test_astream_raises_errors_in_the_awaiting_code(assistant):
             pass
 
 
+def test_leaving_astream_early_stops_the_worker_cleanly(monkeypatch):
+    """A chat UI that drops a question mid-answer, then closes its loop: the worker must stop quietly."""
+    import threading
+
+    from fake_openai import FakeOpenAI, Reply
+
+    escaped: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+    gate = threading.Event()
+    with FakeOpenAI() as server:
+        server.script(Reply.text("Claude writes more than 80 percent of the merged code [1].", pieces=4,
+                                 gate=gate, gate_after=1))
+        settings = bundled_settings(llm="openai", openai_base_url=server.base_url, openai_api_key="test",
+                                    openai_max_retries=0, openai_timeout=10)
+        assistant = Assistant(settings, embedder=shared_embedder())
+
+        async def first_delta_then_leave() -> TextDelta:
+            stream = assistant.astream(CODE_SHARE)
+            first = await stream.__anext__()
+            await stream.aclose()
+            return first
+
+        first = asyncio.run(first_delta_then_leave())  # the loop is closed when this returns
+        assert isinstance(first, TextDelta) and first.text
+        gate.set()  # the server sends the rest to a worker nobody listens to
+        for thread in [t for t in threading.enumerate() if t.name == "rag-astream"]:
+            thread.join(30)
+            assert not thread.is_alive()
+    assert escaped == []
+
+
 # -- bad input -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])
@@ -336,6 +367,11 @@ def test_huge_question_is_rejected_naming_the_limit(assistant):
 def test_top_k_out_of_range_is_rejected(assistant, top_k):
     with pytest.raises(ConfigError, match="top_k"):
         assistant.ask(CODE_SHARE, top_k=top_k)
+
+
+def test_unknown_retrieval_mode_is_rejected(assistant):
+    with pytest.raises(ConfigError, match="mode"):
+        assistant.retrieve(CODE_SHARE, mode="sparse")
 
 
 def test_no_index_yet(tmp_path):
