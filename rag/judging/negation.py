@@ -2,71 +2,180 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .base import Case, Check
 from .lexicon import ANTONYM_PAIRS, CONTROL_WORDS, JUST, LIGHT, NEG_PREFIX_EXEMPT, NOT_REALLY_NEGATION, UN_WORDS
 from .text import SCOPE_SKIP, SCOPE_STOP, Tok, is_adverb, is_content, near_stems, stem
 
 
-def polarity(toks: list[Tok], other_stems: set[str]) -> tuple[set[str], set[str], int]:
-    """(negated stems, affirmed stems, negations whose scope has no content word). A negator governs the next
-    content word before a clause boundary, adverbs skipped ('no proof', 'has not yet been reached', 'nobody has
-    shown'); 'not just X' negates the 'just'.
-    'un-' words count as negated roots when the root occurs in the other text ('unclear' vs 'clear')."""
+@dataclass
+class Polarity:
+    negated: set[str]  # stems a negation governs
+    affirmed: set[str]  # stems said somewhere outside any negation (a word may be in both)
+    open: set[str]  # stems of a clause left open by a denial ('no proof that X'): neither affirmed nor denied
+    unanchored: int  # negations whose scope holds no content word
+
+
+def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
+    """Which words a text denies, affirms, or leaves open.
+
+    A negator governs the next content word of its clause, adverbs and a parenthesis skipped ('no proof', 'has
+    not yet been reached', 'cannot, without help, redesign'); from there the denial reaches verbs joined to it
+    ('not redesigning X and creating Y'), the action of 'not able to X', and a clause that the denied word
+    introduces ('no proof that X can offset Y': X's words are left open). 'unless X' is 'if not X';
+    'not ... without X' and 'not ... unless X' state a condition ('only with X') and deny nothing; 'not just X'
+    denies the 'just'. 'un-'/'in-'/'dis-' words count as negated roots when the root occurs in the other text
+    ('unclear' vs 'clear')."""
     negated: set[str] = set()
     in_scope: set[int] = set()
+    open_: set[str] = set()
     unanchored = 0
+    conditions = _conditions(toks)
+
+    def deny(k: int) -> None:
+        negated.add(toks[k].stem)
+        in_scope.add(k)
+
     for i, t in enumerate(toks):
-        if t.punct:
+        if t.punct or i in conditions:
             continue
-        root = UN_WORDS.get(t.low)
-        if root is None and len(t.low) > 6 and not NEG_PREFIX_EXEMPT.match(t.low):
-            for prefix in ("un", "in", "im", "dis", "non"):
-                if t.low.startswith(prefix) and stem(t.low[len(prefix) :]) in other_stems:
-                    root = t.low[len(prefix) :]
-                    break
+        root = _negated_root(t.low, other_stems)
         if root is not None:
             negated.add(stem(root))
             in_scope.add(i)
+            for m in _complement(toks, i):  # 'it is unclear whether X', 'unproven that X'
+                in_scope.add(m)
+                open_.add(toks[m].stem)
             continue
         contrast = t.low in ("rather", "instead") and i + 1 < len(toks) and toks[i + 1].low in ("than", "of")
-        if not t.neg and not contrast:
+        if not (t.neg or contrast or t.low == "unless"):
             continue
-        following = [u.low for u in toks[i + (2 if contrast else 1) : i + 4]]
+        first = i + (2 if contrast else 1)
+        following = [u.low for u in toks[first : first + 3]]
         if following[:1] == ["longer"]:
             following = following[1:]
         if following[:1] and following[0] in NOT_REALLY_NEGATION:
             # 'not just coding helpers' denies 'just', not 'coding helpers'
             negated.add(JUST)
             continue
-        for k in range(i + (2 if contrast else 1), min(len(toks), i + 8)):
-            u = toks[k]
-            if u.low in SCOPE_STOP:
-                unanchored += 1
-                break
-            if is_content(u) and u.low not in SCOPE_SKIP and not is_adverb(u.low):
-                negated.add(u.stem)
-                in_scope.add(k)
-                nxt = k + 1
-                if u.low in CONTROL_WORDS:
-                    # 'not able to redesign', 'not prepared to handle': the action is denied too.
-                    window = range(k + 1, min(len(toks), k + 5))
-                    nxt = next((m for m in window if is_content(toks[m]) and not is_adverb(toks[m].low)), len(toks))
-                    if nxt < len(toks) and toks[k + 1].low in ("to", "of"):
-                        negated.add(toks[nxt].stem)
-                        in_scope.add(nxt)
-                elif (contrast or t.low in ("no", "without")) and nxt < len(toks) and is_content(toks[nxt]):
-                    # 'without human intervention', 'rather than full instances': a noun phrase, not one word.
-                    if not is_adverb(toks[nxt].low):
-                        negated.add(toks[nxt].stem)
-                        in_scope.add(nxt)
-                break
-        else:
+        k = _scope_head(toks, first)
+        if k is None:
             unanchored += 1
+            continue
+        deny(k)
+        u = toks[k]
+        nxt = k + 1
+        if u.low in CONTROL_WORDS:
+            # 'not able to redesign', 'not prepared to handle': the action is denied too.
+            window = range(k + 1, min(len(toks), k + 5))
+            nxt = next((m for m in window if is_content(toks[m]) and not is_adverb(toks[m].low)), len(toks))
+            if nxt < len(toks) and toks[k + 1].low in ("to", "of"):
+                deny(nxt)
+                k = nxt
+        elif (contrast or t.low in ("no", "without")) and nxt < len(toks) and is_content(toks[nxt]):
+            # 'without human intervention', 'rather than full instances': a noun phrase, not one word.
+            if not is_adverb(toks[nxt].low):
+                deny(nxt)
+        for m in _joined_verbs(toks, k):
+            deny(m)
+        for m in _complement(toks, k):
+            in_scope.add(m)
+            open_.add(toks[m].stem)
     # Affirmed: said somewhere outside any negation, so a word both denied and affirmed is in both sets.
     affirmed = {t.stem for k, t in enumerate(toks) if is_content(t) and k not in in_scope}
-    if any(t.low in NOT_REALLY_NEGATION - {"necessarily"} for t in toks) and JUST not in negated:
+    restrictive = conditions or any(t.low in NOT_REALLY_NEGATION - {"necessarily"} for t in toks)
+    if restrictive and JUST not in negated:
         affirmed.add(JUST)
-    return negated, affirmed, unanchored
+    return Polarity(negated, affirmed, open_ - affirmed - negated, unanchored)
+
+
+_CLAUSE_END = frozenset(".;:!?")
+# Adjectives take 'in-'/'im-' ('insufficient', 'impossible'); verbs that merely begin so ('improve', 'impress',
+# 'inform') do not negate anything.
+_ADJECTIVE_END = ("able", "ible", "ent", "ant", "ate", "ive", "al", "ous", "ete", "ect", "ure", "ite", "ic", "ar")
+
+
+def _negated_root(word: str, other_stems: set[str]) -> str | None:
+    """'unclear' -> 'clear'; 'informal' -> 'formal' when the other text says 'formal'."""
+    root = UN_WORDS.get(word)
+    if root is not None or len(word) <= 6 or NEG_PREFIX_EXEMPT.match(word):
+        return root
+    for prefix in ("un", "in", "im", "dis", "non"):
+        rest = word[len(prefix) :]
+        if not word.startswith(prefix) or stem(rest) not in other_stems:
+            continue
+        if prefix in ("in", "im") and not rest.endswith(_ADJECTIVE_END):
+            continue
+        return rest
+    return None
+
+
+def _conditions(toks: list[Tok]) -> set[int]:
+    """Positions of 'not ... without' and 'not ... unless' pairs in one clause: together they say 'only if'."""
+    found: set[int] = set()
+    for i, t in enumerate(toks):
+        if not t.neg or t.low in ("without", "no", "none", "nothing", "nobody"):
+            continue
+        for j in range(i + 1, len(toks)):
+            if toks[j].low in _CLAUSE_END or toks[j].low in ("but", "however", "although", "though"):
+                break
+            if toks[j].low in ("without", "unless"):
+                found |= {i, j}
+                break
+    return found
+
+
+def _scope_head(toks: list[Tok], start: int) -> int | None:
+    """The first content word a negation at ``start`` can govern, or None at the end of its clause. A comma
+    that opens a parenthesis closed within a few words is stepped over ('cannot, without help, redesign')."""
+    k = start
+    while k < min(len(toks), start + 12):
+        u = toks[k]
+        if u.low == ",":
+            close = next((m for m in range(k + 1, min(len(toks), k + 7)) if toks[m].low == ","), None)
+            if close is None:
+                return None
+            k = close + 1
+            continue
+        if u.low in SCOPE_STOP:
+            return None
+        if is_content(u) and u.low not in SCOPE_SKIP and not is_adverb(u.low):
+            return k
+        k += 1
+    return None
+
+
+def _joined_verbs(toks: list[Tok], head: int) -> list[int]:
+    """Verbs joined to a denied verb by 'and'/'or' later in its clause: 'not redesigning their architecture and
+    creating successors'. Recognised by the same ending (-ing, -ed), which a noun in between seldom has."""
+    ending = next((e for e in ("ing", "ed") if toks[head].low.endswith(e) and len(toks[head].low) > len(e) + 2), None)
+    if ending is None:
+        return []
+    found = []
+    for m in range(head + 1, min(len(toks), head + 12)):
+        if toks[m].low in _CLAUSE_END or toks[m].low in ("but", "however", "although", "though", "because"):
+            break
+        if toks[m - 1].low in ("and", "or") and toks[m].low.endswith(ending) and is_content(toks[m]):
+            found.append(m)
+    return found
+
+
+def _complement(toks: list[Tok], head: int) -> list[int]:
+    """The content words of a clause introduced by a denied word ('there is no proof that X can offset Y'):
+    the text neither affirms nor denies them."""
+    k = head + 1
+    while k < len(toks) and (is_adverb(toks[k].low) or toks[k].low in SCOPE_SKIP):
+        k += 1
+    if k >= len(toks) or toks[k].low not in ("that", "whether"):
+        return []
+    found = []
+    for m in range(k + 1, min(len(toks), k + 15)):
+        if toks[m].low in _CLAUSE_END or toks[m].low in ("but", "however", "although", "though"):
+            break
+        if is_content(toks[m]):
+            found.append(m)
+    return found
 
 
 ANTONYM_STEMS = tuple(
@@ -78,9 +187,10 @@ def check_negation(case: Case) -> list[Check]:
     claim_toks, ev_toks = case.claim_toks, case.evidence_toks
     claim_stems = {t.stem for t in claim_toks if is_content(t)}
     ev_stems = {t.stem for t in ev_toks if is_content(t)}
-    c_neg, c_pos, c_loose = polarity(claim_toks, ev_stems)
-    e_neg, e_pos, _ = polarity(ev_toks, claim_stems)
-    shared = c_neg & e_neg
+    claim = polarity(claim_toks, ev_stems)
+    ev = polarity(ev_toks, claim_stems)
+    shared = claim.negated & ev.negated
+    light = {t.stem for t in claim_toks if t.low in LIGHT}  # by the word: 'formal' is not 'form'
 
     def beside_shared_denial(word: str) -> bool:
         # Next to something both texts deny, a difference is more likely scope noise than a flipped fact.
@@ -88,15 +198,19 @@ def check_negation(case: Case) -> list[Check]:
         near = {claim_toks[k].stem for i in spots for k in range(max(0, i - 3), min(len(claim_toks), i + 4)) if k != i}
         return bool(near & shared)
 
-    for word in sorted(c_neg - {JUST}):
-        if word in e_pos and word not in e_neg and not beside_shared_denial(word):
+    for word in sorted(claim.negated - {JUST}):
+        if word in ev.affirmed and word not in ev.negated and not beside_shared_denial(word):
             return [Check("negation", f"negation mismatch: claim denies '{word}'")]
-    for word in sorted(c_pos):
-        if word in e_neg and word not in e_pos and word not in LIGHT and not beside_shared_denial(word):
+    for word in sorted(claim.affirmed):
+        if word in ev.negated and word not in ev.affirmed and word not in light and not beside_shared_denial(word):
             shown = "just" if word == JUST else word
             return [Check("negation", f"negation mismatch: passage denies '{shown}'")]
+    # What the passage leaves open ('no one has shown that X'), the claim asserts ('X has been shown').
+    asserted = sorted((claim.affirmed & ev.open) - light - claim.open)
+    if len(asserted) >= 2:
+        return [Check("negation", f"claim asserts what the passage leaves open ('{asserted[0]}')")]
     checks: list[Check] = []
-    if c_loose and not any(t.neg for t in ev_toks) and not e_neg:
+    if claim.unanchored and not any(t.neg for t in ev_toks) and not ev.negated:
         checks.append(Check("negation_unanchored", "claim has a negation the passage lacks"))
     return checks
 
