@@ -92,7 +92,8 @@ class Assistant:
 
                 self._require_index()
                 store = self._store(create=False)
-                self._retriever = HybridRetriever(store, LexicalIndex.load(self.settings.index_dir), self.embedder)
+                lexical = LexicalIndex.load_or_rebuild(self.settings.index_dir, store)
+                self._retriever = HybridRetriever(store, lexical, self.embedder)
                 self._retriever_stamp = stamp
             return self._retriever
 

@@ -1,14 +1,54 @@
-"""The BM25 half of hybrid retrieval, persisted beside the vector index and rebuilt by each ingest."""
+"""The BM25 half of hybrid retrieval, persisted beside the vector index and rebuilt by each ingest.
+
+Keyword terms are read in any script: 'Zürich' is one term ('zurich'), not 'z' and 'rich'; Japanese and
+Chinese, written without spaces, are indexed as overlapping character pairs. The tokenizer's name is
+saved with the index, and an index saved with different terms is rebuilt rather than misread.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import unicodedata
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from .text import terms
+from .text import STOPWORDS, stem
+
+if TYPE_CHECKING:
+    from .store import VectorStore
+
+TOKENIZER = "words-2"  # change it whenever lexical_terms() changes what it returns
+
+# Kana, CJK ideographs and Hangul: scripts written without spaces between words.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+(?:['’.\-][^\W_{_CJK}]+)*)")
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents: 'Zürich' -> 'zurich', 'Gödel' -> 'godel'."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def lexical_terms(text: str) -> list[str]:
+    """The terms BM25 indexes and searches: stemmed words (stopwords dropped) and CJK character pairs."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text):
+        run = match.group("cjk")
+        if run is not None:
+            out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+            continue
+        word = _fold(match.group("word").replace("’", "'")).strip(".'-")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if word and word not in STOPWORDS:
+            out.append(stem(word))
+    return out
 
 
 class LexicalIndex:
@@ -26,7 +66,7 @@ class LexicalIndex:
 
         retriever = bm25s.BM25()
         if texts:
-            retriever.index([terms(t) or ["\x00empty"] for t in texts], show_progress=False)
+            retriever.index([lexical_terms(t) or ["\x00empty"] for t in texts], show_progress=False)
         return cls(retriever, list(ids))
 
     def save(self, index_dir: Path) -> None:
@@ -37,7 +77,7 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.ids:
             self._retriever.save(str(tmp))
-        (tmp / "ids.json").write_text(json.dumps(self.ids))
+        (tmp / "ids.json").write_text(json.dumps({"tokenizer": TOKENIZER, "ids": self.ids}))
         old = final.with_name("bm25.old")
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():
@@ -47,22 +87,46 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> "LexicalIndex | None":
+        """The saved index; None when there is none, it is unreadable, or it holds another tokenizer's terms."""
         import bm25s
 
         path = cls.path(index_dir)
         try:
-            ids = json.loads((path / "ids.json").read_text())
+            saved = json.loads((path / "ids.json").read_text())
+            if not isinstance(saved, dict) or saved.get("tokenizer") != TOKENIZER:
+                return None
+            ids = list(saved["ids"])
             retriever = bm25s.BM25.load(str(path), mmap=False) if ids else None
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         return cls(retriever, ids)
+
+    @classmethod
+    def load_or_rebuild(cls, index_dir: Path, store: "VectorStore") -> "LexicalIndex | None":
+        """The saved index, or one rebuilt from the chunks in the store when it is missing or outdated (an
+        index written by an older version). None if an ingest holds the index just now: it writes a new one."""
+        found = cls.load(index_dir)
+        if found is not None or not store.count():
+            return found
+        from .errors import IndexBusyError
+        from .ingest import writer_lock
+
+        try:
+            with writer_lock(index_dir):
+                found = cls.load(index_dir)  # an ingest may have written it while we waited for nothing
+                if found is None:
+                    found = cls.build(*store.all_documents())
+                    found.save(index_dir)
+        except IndexBusyError:
+            return None
+        return found
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) pairs, best first; empty when no query term is in the index."""
         if not self.ids or self._retriever is None:
             return []
         vocab = self._retriever.vocab_dict
-        tokens = [t for t in terms(query) if t in vocab]
+        tokens = [t for t in lexical_terms(query) if t in vocab]
         if not tokens:
             return []
         import numpy as np

@@ -8,6 +8,7 @@ answered once however many tests look at it.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +19,7 @@ from rag import Answer, Assistant, Citation, Settings, TextDelta
 from rag.backends.base import ABSTAIN_TEXT
 from rag.errors import ConfigError, NoIndexError, QuestionError
 from rag.guard import looks_like_instruction, strip_instructions
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, lexical_terms
 from rag.loaders import load_document
 from rag.models import AnswerSentence, IngestReport
 from rag.text import sentences as split_sentences, terms
@@ -476,3 +477,39 @@ def test_index_stays_in_step_after_edit_and_delete(tmp_path):
             assert not any("zanzibarite" in h.text for h in assistant.retrieve("zanzibarite", top_k=50, mode=mode))
         found = assistant.retrieve("quetzalite", top_k=1, mode="lexical")
         assert found and found[0].doc_id == "minerals.txt" and "quetzalite" in found[0].text
+
+
+def test_keyword_terms_in_any_script():
+    assert lexical_terms("Zürich and Gödel") == ["zurich", "godel"]  # not 'z', 'rich', 'g', 'del'
+    assert lexical_terms("Москва") == ["москва"]
+    assert lexical_terms("東京の会社") == ["東京", "京の", "の会", "会社"]  # no spaces to split on: pairs
+
+
+def test_keyword_search_across_scripts_and_accents(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "zurich.txt").write_text("Banking\n\nSeveral private banks have their head office in Zürich.\n")
+    (corpus / "rich.txt").write_text("Wealth\n\nThe rich got richer while wages stood still for a decade.\n")
+    (corpus / "tokyo.txt").write_text("会社概要\n\nサカナAIは東京に本社を置くスタートアップです。\n", encoding="utf-8")
+    assistant = Assistant(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=shared_embedder())
+    assistant.ingest()
+    zurich = assistant.retrieve("Zürich", top_k=3, mode="lexical")
+    assert [h.doc_id for h in zurich] == ["zurich.txt"]
+    tokyo = assistant.retrieve("東京のスタートアップ", top_k=3, mode="lexical")
+    assert tokyo and tokyo[0].doc_id == "tokyo.txt"
+
+
+def test_keyword_index_from_an_older_version_is_rebuilt(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in SMALL_CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(settings, embedder=shared_embedder()).ingest()
+    ids_file = LexicalIndex.path(settings.index_dir) / "ids.json"
+    ids_file.write_text(json.dumps(json.loads(ids_file.read_text())["ids"]))  # the old format: a bare list
+    assert LexicalIndex.load(settings.index_dir) is None
+
+    hits = Assistant(settings, embedder=shared_embedder()).retrieve("plumbago", top_k=1, mode="lexical")
+    assert hits and hits[0].doc_id == "pencils.md"
+    assert LexicalIndex.load(settings.index_dir) is not None  # saved again, in the current format
