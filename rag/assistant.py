@@ -118,43 +118,33 @@ class Assistant:
         self, progress: Callable[[int, int, str], None] | None = None, *, rebuild: bool = False,
         warn: Callable[[str], None] | None = None,
     ) -> IngestReport:
-        """Bring the index in step with the corpus folder; only new or changed text is embedded."""
-        from . import ingest as ingest_module
-        from .chunking import Chunker
-        from .lexical import LexicalIndex
-        from .store import VectorStore
+        """Bring the index in step with the corpus folder; only new or changed text is embedded.
 
-        embedder = self.embedder
+        The model loads only once the writer lock is held and the corpus folder has documents, so that
+        a busy index or a wrong folder is reported at once.
+        """
+        from . import ingest as ingest_module
+
         with self._lock:
             self._retriever = None
-            if rebuild:
-                with ingest_module.writer_lock(self.settings.index_dir):
-                    VectorStore.drop(self.settings)
-                    import shutil
-
-                    shutil.rmtree(LexicalIndex.path(self.settings.index_dir), ignore_errors=True)
-                    ingest_module.state_path(self.settings.index_dir).unlink(missing_ok=True)
-            chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap, embedder.token_counter(),
-                              embedder.max_tokens)
             return ingest_module.ingest(
-                self.settings, embedder, chunker, lambda: self._store(create=True), progress=progress, warn=warn
+                self.settings, lambda: self.embedder, lambda: self._store(create=True), rebuild=rebuild,
+                progress=progress, warn=warn,
             )
 
     def status(self) -> IndexStatus:
+        """What the index holds, read from the store itself; needs no model, so it answers at once."""
         from .ingest import read_state
+        from .store import VectorStore
 
         state = read_state(self.settings.index_dir)
-        chunks, dimension = 0, None
-        if state or self.settings.chroma_host:
-            try:
-                store = self.retriever.store
-                chunks, dimension = store.count(), store.dimension
-            except NoIndexError:
-                pass
+        described = VectorStore.describe(self.settings)
+        chunks, meta = described if described is not None else (0, {})
+        model = meta.get("embedding_model") or state.get("embedding_model") or self.settings.embedding_model
         return IndexStatus(
             location=str(self.settings.index_dir.resolve()), chroma=self.settings.chroma_mode,
-            collection=self.settings.collection, documents=int(state.get("documents", 0)), chunks=chunks,
-            embedding_model=str(state.get("embedding_model", self.settings.embedding_model)), dimension=dimension,
+            collection=self.settings.collection, documents=int(state.get("documents", 0)) if chunks else 0,
+            chunks=chunks, embedding_model=str(model), dimension=meta.get("dimension"),
             last_ingest=state.get("last_ingest"),
         )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -22,17 +24,19 @@ class Chunk:
     chunk_hash: str
     doc_hash: str
     n_chunks: int
+    chunker: str  # Chunker.signature: the settings that cut this chunk
 
     def metadata(self) -> dict[str, str | int]:
         return {
             "doc_id": self.doc_id, "title": self.title, "chunk": self.number, "start": self.start,
             "end": self.end, "chunk_hash": self.chunk_hash, "doc_hash": self.doc_hash, "n_chunks": self.n_chunks,
+            "chunker": self.chunker,
         }
 
 
-def chunk_id(doc_id: str, doc_hash: str, number: int) -> str:
+def chunk_id(doc_id: str, doc_hash: str, number: int, chunker: str = "") -> str:
     # Deterministic, so re-running an interrupted ingest overwrites instead of duplicating.
-    key = hashlib.sha1(f"{doc_id}\x00{doc_hash}".encode()).hexdigest()[:20]
+    key = hashlib.sha1(f"{doc_id}\x00{doc_hash}\x00{chunker}".encode()).hexdigest()[:20]
     return f"{key}-{number}"
 
 
@@ -44,31 +48,25 @@ class Chunker:
 
         self.max_tokens = max_tokens
         size = min(chunk_size, max_tokens)
+        overlap = min(chunk_overlap, size // 2)
+        self.signature = f"{size}/{overlap}/{max_tokens}"
         self._tokenize = tokenize
         self._splitter = SentenceSplitter(
-            chunk_size=size, chunk_overlap=min(chunk_overlap, size // 2), tokenizer=tokenize, paragraph_separator="\n\n"
+            chunk_size=size, chunk_overlap=overlap, tokenizer=tokenize, paragraph_separator="\n\n"
         )
 
     def split(self, document: "Document") -> list[Chunk]:
         text = document.text
-        spans: list[tuple[int, int]] = []
-        cursor = 0
-        for piece in self._splitter.split_text(text):
-            span = _locate(text, piece, cursor)
-            if span is None:
-                continue
-            for sub in self._cap(text, *span):
-                spans.append(sub)
-            # Overlap means the next chunk may begin before this one ends.
-            cursor = max(cursor, span[0] + 1)
+        spans = [sub for span in place(text, self._splitter.split_text(text)) for sub in self._cap(text, *span)]
         out = []
         for number, (start, end) in enumerate(spans):
             body = text[start:end]
             out.append(Chunk(
-                chunk_id=chunk_id(document.doc_id, document.content_hash, number), doc_id=document.doc_id,
+                chunk_id=chunk_id(document.doc_id, document.content_hash, number, self.signature),
+                doc_id=document.doc_id,
                 title=document.title, number=number, start=start, end=end, text=body,
                 chunk_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(), doc_hash=document.content_hash,
-                n_chunks=len(spans),
+                n_chunks=len(spans), chunker=self.signature,
             ))
         return out
 
@@ -96,18 +94,83 @@ class Chunker:
         return out
 
 
-def _locate(text: str, piece: str, cursor: int) -> tuple[int, int] | None:
-    """Where a splitter output sits in the text (the splitter may trim or fold whitespace)."""
-    piece = piece.strip()
-    if not piece:
-        return None
-    at = text.find(piece, cursor)
-    if at < 0:
-        at = text.find(piece)
+MAX_PLACES = 64  # candidate starts followed per piece; plain prose has one
+
+
+def place(text: str, pieces: list[str]) -> list[tuple[int, int]]:
+    """Where the splitter's pieces sit in the text, as (start, end) offsets in order.
+
+    The splitter walks the text in order and each piece starts after the previous one starts and no
+    later than just past its end (pieces overlap, or follow after whitespace). In text that repeats
+    itself (boilerplate, separators, tables) a piece fits several such places, and taking the first or
+    the last match drifts away from the splitter until the end of the document is in no chunk. So every
+    consistent placement is followed, and the chain that reaches furthest into the text is kept.
+    """
+    # layers[k]: each possible start of piece k -> (its end, the start of piece k-1 it follows)
+    layers: list[dict[int, tuple[int, int | None]]] = []
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        starts: dict[int, tuple[int, int | None]] = {}
+        if not layers:
+            at = text.find(piece)
+            if at >= 0:
+                starts[at] = (at + len(piece), None)
+        else:
+            # A start `at` can follow a previous start `before` when before < at <= the end of `before`
+            # (past whitespace). Sorted by start, the previous ends only grow, so one bisect finds it.
+            before_starts = sorted(layers[-1])
+            reach = list(accumulate((_skip_space(text, layers[-1][b][0]) for b in before_starts), max))
+            for at in _occurrences(text, piece, before_starts[0] + 1, reach[-1]):
+                i = bisect_left(reach, at)
+                if i < len(before_starts) and before_starts[i] < at:
+                    starts[at] = (at + len(piece), before_starts[i])
+        if len(starts) > MAX_PLACES:
+            # A few characters repeated over and over: following every place costs quadratic time. The
+            # furthest places are kept, so the chunks still reach the end of the text, bunched up there.
+            starts = {a: starts[a] for a in sorted(starts)[-MAX_PLACES:]}
+        if not starts:  # the splitter changed the text (folded whitespace): find it near the furthest chain
+            before = max(layers[-1], key=lambda a: layers[-1][a][0]) if layers else None
+            span = _locate(text, piece, -1 if before is None else before)
+            if span is None:
+                continue  # nothing to anchor it to; its words are in the neighbouring pieces' overlap
+            starts[span[0]] = (span[1], before)
+        layers.append(starts)
+    if not layers:
+        return []
+    at: int | None = max(layers[-1], key=lambda a: (layers[-1][a][0], a))
+    spans: list[tuple[int, int]] = []
+    for layer in reversed(layers):
+        assert at is not None
+        end, before = layer[at]
+        spans.append((at, end))
+        at = before
+    return spans[::-1]
+
+
+def _occurrences(text: str, piece: str, lo: int, last_start: int) -> list[int]:
+    """Every start in [lo, last_start] where the piece is found."""
+    found = []
+    at = text.find(piece, lo, last_start + len(piece))
+    while at >= 0:
+        found.append(at)
+        at = text.find(piece, at + 1, last_start + len(piece))
+    return found
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _locate(text: str, piece: str, after: int) -> tuple[int, int] | None:
+    """A piece that does not match the text exactly: the first place after `after` where its ends do."""
+    at = text.find(piece, after + 1)
     if at >= 0:
         return at, at + len(piece)
     head, tail = piece[:40], piece[-40:]
-    start = text.find(head, cursor)
+    start = text.find(head, after + 1)
     if start < 0:
         return None
     stop = text.find(tail, start)

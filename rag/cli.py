@@ -23,7 +23,9 @@ def _settings(ctx: click.Context, **overrides) -> "Settings":
     from .config import Settings
     from .errors import ConfigError
 
-    values = {k: v for k, v in {**ctx.obj.get("overrides", {}), **overrides}.items() if v is not None}
+    # An option left unset on the command must not hide the same option given to the group (`rag --corpus X ingest`).
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values = {k: v for k, v in {**ctx.obj.get("overrides", {}), **given}.items() if v is not None}
     try:
         return Settings(**values)
     except ValidationError as exc:
@@ -103,8 +105,8 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
     assistant = Assistant(settings)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
-        task = bar.add_task("loading model", total=None)
-        assistant.embedder  # noqa: B018 - load the model under the progress display
+        # The model loads inside ingest, after the quick checks (lock, corpus folder), under this display.
+        task = bar.add_task("reading the corpus", total=None)
 
         def progress(done: int, total: int, message: str) -> None:
             bar.update(task, completed=done, total=total or None, description=message)

