@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from .base import Case, Check, Verdict
 from .entities import Entity, check_entities, entities, opener_names, word_match
 from .lexicon import BOOSTERS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
-from .modality import check_strength
+from .modality import check_modality, check_strength
 from .negation import check_antonyms, check_negation
 from .numbers import check_numbers, check_units
 from .speakers import check_quotes, check_speaker
@@ -39,7 +39,7 @@ _PENALTY = {
     "booster": 0.4,
     "quantifier": 0.4,
     "one_of": 0.4,
-    "hedge_dropped": 0.85,
+    "modality": 0.35,
     "novel_term": 0.9,
     "added_word": 0.7,
     "added_detail": 0.35,
@@ -87,7 +87,7 @@ class _EmbeddingCache:
 # In this order: a check's reason is shown when it is the worst, the first of equals.
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
-    check_strength,
+    check_strength, check_modality,
 )
 
 

@@ -1,12 +1,12 @@
-"""Strength and certainty: boosters, quantifiers, hedges that a claim drops."""
+"""Strength and certainty: boosters, quantifiers, hedges that a claim drops, and what may happen stated as done."""
 
 from __future__ import annotations
 
 import re
 
 from .base import Case, Check
-from .lexicon import BOOSTERS, HEDGES, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
-from .text import Tok, is_content, near_stems
+from .lexicon import BOOSTERS, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
+from .text import IRREGULAR, Tok, is_adverb, is_content, near_stems
 
 
 def check_strength(case: Case) -> list[Check]:
@@ -49,11 +49,6 @@ def check_strength(case: Case) -> list[Check]:
         ):
             if " among " not in claim_text:
                 checks.append(Check("one_of", "claim drops 'one of'"))
-    # A modal hedge ('may', 'could') that the claim states as plain fact.
-    ev_modal = [t for t in ev_toks if t.low in MODAL_HEDGES and t.low != "can"]
-    claim_modal = [t for t in claim_toks if t.low in HEDGES or t.low in ("would", "should", "can")]
-    if ev_modal and not claim_modal and not checks:
-        checks.append(Check("hedge_dropped", f"passage hedges ('{ev_modal[0].low}'), claim does not"))
     return checks
 
 
@@ -75,3 +70,76 @@ def _is_soft_booster_ok(toks: list[Tok], i: int) -> bool:
     if prev in ("not", "if"):
         return True
     return toks[i].low == "only" and any(t.low in ("if", "when", "once", "after", "unless") for t in toks[i + 1 : i + 6])
+
+
+# Modal verbs that leave an event unrealised ('could ban', 'should pause', 'would convene'); 'can' states an
+# ability, which is close enough to fact.
+_MODALS = frozenset("may might could would should must will shall".split())
+_CONDITIONALS = frozenset("if unless whether".split())
+# Verbs before 'to' after which the action did happen ('managed to', 'began to'), unlike 'plans to', 'aims to',
+# 'is expected to', 'the option to'.
+_IMPLICATIVE = frozenset("""
+manage managed manages managing begin began begun begins beginning start started starts starting continue continued
+continues continuing proceed proceeded proceeds go went gone used help helped helps able
+""".split())
+_AUXILIARIES = frozenset("has have had is are was were been being be".split())
+_ACTUAL_ADVERBS = frozenset("now already currently today".split())
+_OPEN_END = frozenset(",;.:!?\"") | frozenset("that which who because but while whereas although though".split())
+
+
+def unrealised(toks: list[Tok]) -> set[int]:
+    """Positions of words that a text does not state as happening: after a modal verb, an infinitive's 'to' (not
+    after 'managed', 'began'...), or 'if'/'unless'/'whether', to the end of that clause ('could ban open-source
+    models', 'the option to slow or even pause development', 'if systems move closer')."""
+    found: set[int] = set()
+    for i, t in enumerate(toks):
+        opens = (t.low in _MODALS and not (t.cap and not t.start)) or t.low in _CONDITIONALS  # not 'in May'
+        if t.low == "to" and i + 1 < len(toks):
+            nxt = toks[i + 1]
+            before = toks[i - 1].low if i else ""
+            opens = (
+                is_content(nxt) and not nxt.cap and not nxt.low.endswith(("ing", "s")) and before not in _IMPLICATIVE
+            ) or nxt.low.endswith("ly")
+        if not opens:
+            continue
+        for k in range(i + 1, min(len(toks), i + 10)):
+            if toks[k].low in _OPEN_END:
+                break
+            found.add(k)
+    return found
+
+
+def _stated_as_done(toks: list[Tok], k: int, open_: set[int]) -> bool:
+    """Does the claim state the verb at ``k`` as happening or done: 'has been paused', 'banned', 'now happen'?
+    Nouns ('a pause'), adjectives ('are likely') and unrealised uses ('could ban') do not count."""
+    if k in open_ or not is_content(toks[k]):
+        return False
+    word = toks[k].low
+    participle = word.endswith(("ed", "en", "ing")) or word in IRREGULAR
+    j, actual = k - 1, False
+    while j >= 0 and (toks[j].low in _ACTUAL_ADVERBS or is_adverb(toks[j].low) or toks[j].low in ("not", "yet")):
+        actual = actual or toks[j].low in _ACTUAL_ADVERBS
+        j -= 1
+    prev = toks[j].low if j >= 0 else ""
+    if prev in _AUXILIARIES:
+        return participle  # 'has banned', 'is happening'; not 'are likely'
+    if actual:
+        return True  # 'improvements now happen'
+    return word.endswith("ed") and len(word) > 4 and prev not in ("the", "a", "an", "its", "their", "this", "that")
+
+
+def check_modality(case: Case) -> list[Check]:
+    """A claim that states as done what the passage only says may, would or should happen: 'has banned' for
+    'could ban', 'has been paused' for 'the option to pause', 'has reached' for 'is expected to reach'."""
+    ev_open: dict[str, bool] = {}  # stem -> every use of it in the evidence is unrealised
+    for s in case.evidence:
+        open_ = unrealised(s.toks)
+        for k, t in enumerate(s.toks):
+            if is_content(t):
+                ev_open[t.stem] = ev_open.get(t.stem, True) and k in open_
+    toks = case.claim_toks
+    claim_open = unrealised(toks)
+    for k, t in enumerate(toks):
+        if ev_open.get(t.stem) and _stated_as_done(toks, k, claim_open):
+            return [Check("modality", f"claim states '{t.low}' as fact; the passage says it may or would happen")]
+    return []

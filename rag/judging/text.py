@@ -117,7 +117,7 @@ def _finish(piece: str) -> str:
     return piece[:1].upper() + piece[1:]
 
 
-_IRREGULAR = {
+IRREGULAR = {
     "wrote": "write", "written": "write", "said": "say", "made": "make", "built": "build", "began": "begin",
     "begun": "begin", "grew": "grow", "grown": "grow", "found": "find", "brought": "bring", "thought": "think",
     "led": "lead", "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "came": "come",
@@ -147,8 +147,8 @@ def stem(word: str) -> str:
     """Suffix stripping in three passes (inflection, derivation, tidy-up) so that word families share a stem:
     'improvement'/'improves'/'improved' -> 'improv', 'capability'/'capable' -> 'capabl'."""
     w = word.lower().replace("'", "")
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
+    if w in IRREGULAR:
+        return IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
         return w
     # Inflection.
