@@ -78,7 +78,11 @@ class _Plan:
 
 
 def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
-    """Documents that could be read, and ids of files that exist but could not (their chunks are kept)."""
+    """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
+
+    A file whose content is unusable (now empty, binary, too large) counts as gone: its old text must not
+    keep answering questions. Only a failure to read (permissions, I/O) keeps what was indexed before.
+    """
     if not corpus_dir.exists():
         raise CorpusError(f"the corpus folder {corpus_dir} does not exist: create it or set RAG_CORPUS_DIR / --corpus")
     if not corpus_dir.is_dir():
@@ -88,8 +92,10 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
         try:
             documents.append(load_document(path, corpus_dir, max_bytes))
         except SkipFile as why:
-            warn(f"skipped {path.relative_to(corpus_dir).as_posix()}: {why}")
-            unreadable.add(path.relative_to(corpus_dir).as_posix())
+            doc_id = path.relative_to(corpus_dir).as_posix()
+            warn(f"skipped {doc_id}: {why}" + ("; keeping what was indexed before" if why.transient else ""))
+            if why.transient:
+                unreadable.add(doc_id)
     if not documents:
         raise CorpusError(
             f"no readable documents in {corpus_dir}: add .txt, .md, .html, .pdf or .docx files and run `rag ingest` again"

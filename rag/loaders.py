@@ -27,7 +27,15 @@ class Document:
 
 
 class SkipFile(Exception):
-    """A file that cannot be used; the message names why, in a few words."""
+    """A file that cannot be used; the message names why, in a few words.
+
+    ``transient`` marks failures of reading (permissions, I/O) rather than of the content: the file may
+    read fine next time, so its previously indexed chunks are kept instead of deleted.
+    """
+
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 def normalise(text: str) -> str:
@@ -233,9 +241,9 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
             raise SkipFile(f"too large ({_size(size)}; the limit is {_size(max_bytes)}, RAG_MAX_FILE_MB)")
         data = real.read_bytes()
     except PermissionError:
-        raise SkipFile("permission denied") from None
+        raise SkipFile("permission denied", transient=True) from None
     except OSError as exc:
-        raise SkipFile(f"cannot be read ({exc.strerror or exc})") from None
+        raise SkipFile(f"cannot be read ({exc.strerror or exc})", transient=True) from None
     if not data.strip():
         raise SkipFile("empty file")
     doc_id = path.relative_to(corpus_dir).as_posix()

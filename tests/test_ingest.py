@@ -264,6 +264,17 @@ def test_incremental_updates_match_a_fresh_build(tmp_path, embedder) -> None:
     assert_same_index(settings, reference, embedder)
 
 
+def test_a_file_emptied_after_indexing_no_longer_answers(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings, embedder)
+    (corpus / "rsi-security-risks.html").write_text("")
+    report = ingest(settings, embedder)
+    assert report.removed == 1 and any("rsi-security-risks.html: empty file" in m for m in report.skipped)
+    assert "rsi-security-risks.html" not in doc_ids(settings, embedder)
+    assert Assistant(settings, embedder=embedder).status().documents == 2
+
+
 def test_new_chunk_settings_recut_every_document(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
