@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # Vector store.
     chroma_host: str | None = Field(None, description="Chroma server host; unset means embedded Chroma in index_dir.")
     chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a Chroma server to answer.")
     collection: str = Field("corpus", description="Chroma collection name.")
 
     # Retrieval and answering.

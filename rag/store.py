@@ -31,6 +31,7 @@ def _client(settings: "Settings"):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
+        _probe_server(settings)
         try:
             return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
         except Exception as exc:  # chromadb raises bare ValueError/ConnectionError types here
@@ -46,6 +47,26 @@ def _client(settings: "Settings"):
         _forget_client(path)  # Chroma would otherwise hand the half-started store out again, with a stranger error
         raise IndexStateError(
             f"the index at {path} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild` to rebuild it"
+        ) from None
+
+
+def _probe_server(settings: "Settings") -> None:
+    """Ask the server's heartbeat with a deadline first: Chroma's own client waits without one."""
+    import urllib.error
+    import urllib.request
+
+    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    try:
+        with urllib.request.urlopen(url, timeout=settings.chroma_timeout) as reply:
+            reply.read(1024)
+    except urllib.error.HTTPError:
+        return  # something answers HTTP there; Chroma's client will say more if it is not Chroma
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise IndexStateError(
+            f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            f"({_one_line(reason) if isinstance(reason, BaseException) else reason}): "
+            "start it with `chroma run --host 127.0.0.1 --port <port> --path <dir>` or unset RAG_CHROMA_HOST"
         ) from None
 
 

@@ -735,6 +735,31 @@ def test_a_chroma_server_that_is_not_running_is_one_clear_error(tmp_path, embedd
     assert_one_error_line(result, f"127.0.0.1:{port}", "chroma run")
 
 
+def test_a_chroma_server_that_never_answers_fails_within_the_timeout(tmp_path, embedder) -> None:
+    # A listening socket that accepts and then says nothing: Chroma's own client would wait forever.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+        settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chroma_host="127.0.0.1",
+                            chroma_port=port, chroma_timeout=1)
+        outcome: list[BaseException] = []
+        worker = threading.Thread(target=lambda: outcome.append(_raised(lambda: ingest(settings, embedder))))
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "ingest hung on a Chroma server that never answers"
+    assert isinstance(outcome[0], IndexStateError) and f"127.0.0.1:{port}" in str(outcome[0])
+
+
+def _raised(call: Callable[[], object]) -> BaseException | None:
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - handed back to the test thread
+        return exc
+    return None
+
+
 # Settings printout and the network guard ---------------------------------------------------------
 
 def test_rag_config_masks_secrets(tmp_path) -> None:
