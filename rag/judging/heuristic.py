@@ -8,6 +8,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .base import Case, Check, Verdict
+from .causes import check_causal
 from .entities import Entity, check_entities, entities, opener_names, word_match
 from .lexicon import BOOSTERS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
 from .modality import check_modality, check_strength
@@ -40,6 +41,7 @@ _PENALTY = {
     "quantifier": 0.4,
     "one_of": 0.4,
     "modality": 0.35,
+    "causal": 0.4,
     "novel_term": 0.9,
     "added_word": 0.7,
     "added_detail": 0.35,
@@ -87,7 +89,7 @@ class _EmbeddingCache:
 # In this order: a check's reason is shown when it is the worst, the first of equals.
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
-    check_strength, check_modality,
+    check_strength, check_modality, check_causal,
 )
 
 
