@@ -88,3 +88,76 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+# -- answer kinds: numbers and dates in a sentence ---------------------------------------------------------
+
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
+                          "sixty seventy eighty ninety hundred hundreds thousand thousands million millions billion "
+                          "billions trillion trillions dozen dozens half quarter percent".split())
+_MONTHS = ("january february march april june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+_RELATIVE_DATE = re.compile(r"\b(yesterday|today|tomorrow|(?:this|last|next) (?:week|month|year|quarter|decade)|"
+                            r"\d+ (?:days|weeks|months|years) ago|ago)\b", re.IGNORECASE)
+
+
+def is_year(token: str) -> bool:
+    return bool(_YEAR.match(token))
+
+
+def number_tokens(text: str) -> list[str]:
+    """Quantities a sentence states, lower case: '80', 'four', 'trillion', '%'. Years are dates, not quantities."""
+    out = []
+    for w in re.findall(r"\d[\d,\.]*\d|\d|%|[A-Za-z]+", text):
+        lower = w.lower()
+        if w[0].isdigit():
+            if not is_year(w):
+                out.append(w.replace(",", ""))
+        elif lower in _NUMBER_WORDS or w == "%":
+            out.append(lower)
+    return out
+
+
+def date_tokens(text: str) -> list[str]:
+    """Dates a sentence states, lower case: years, months, weekdays and relative dates ('last year')."""
+    out = [w for w in re.findall(r"\b\d{4}\b", text) if is_year(w)]
+    for w in re.findall(r"[A-Za-z]+", text):
+        lower = w.lower()
+        # Capitalised only: 'may' and 'march' are verbs, 'May' and 'March' are months.
+        if w[0].isupper() and lower in _MONTHS or lower in _WEEKDAYS:
+            out.append(lower)
+    out.extend(m.group(0).lower() for m in _RELATIVE_DATE.finditer(text))
+    return out
+
+
+# Past forms the suffix stripper cannot bring back to their verb: 'wrote' and 'written' are 'write'.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "write": "wrote written", "begin": "began begun", "build": "built", "make": "made", "say": "said",
+        "tell": "told", "give": "gave given", "take": "took taken", "lead": "led", "run": "ran", "hold": "held",
+        "bring": "brought", "buy": "bought", "sell": "sold", "choose": "chose chosen", "grow": "grew grown",
+        "know": "knew known", "see": "saw seen", "spend": "spent", "win": "won", "lose": "lost", "pay": "paid",
+        "rise": "rose risen", "fall": "fell fallen", "draw": "drew drawn", "think": "thought", "seek": "sought",
+        "teach": "taught", "mean": "meant", "go": "went gone", "come": "came", "become": "became", "keep": "kept",
+        "leave": "left", "find": "found", "get": "got gotten", "speak": "spoke spoken", "break": "broke broken",
+        "drive": "drove driven", "rebuild": "rebuilt", "rewrite": "rewrote rewritten",
+    }.items()
+    for form in forms.split()
+}
+
+
+def base_term(term: str) -> str:
+    """A stem with irregular past forms mapped to their verb and a final 'e' dropped, for matching only."""
+    return _IRREGULAR.get(term, term).rstrip("e")
+
+
+def related_terms(term: str, others: "set[str] | frozenset[str]") -> bool:
+    """Whether a stem occurs among others, allowing for the light stemmer's misses ('phas' and 'phase',
+    'wrote' and 'written')."""
+    if term in others:
+        return True
+    bare = base_term(term)
+    return len(bare) >= 2 and any(base_term(other) == bare for other in others)

@@ -1,49 +1,237 @@
 """The offline answerer: quotes the retrieved sentences that answer the question, each with its [n].
 
-It needs no model beyond the embedder. It abstains when no sentence answers the question, which is
-judged by meaning (embedding similarity) and by words: the names the question asks about must be in
-the sentence's passage, and some of what it asks must be in the sentence itself. Similar-sounding
-sentences about another subject (Anthropic's revenue for a question about Sakana's) do not qualify.
+It needs no model beyond the embedder. A sentence is quoted only when it passes three checks:
+
+* it is about what the question names: Sakana's revenue is not answered by a sentence about
+  Anthropic's. A sentence that does not open with a name of its own ("The company was founded...",
+  "Its founders...") is about whatever the sentences before it were about.
+* it holds the kind of thing the question asks for, read off the wh-phrase: an amount of money for
+  "what valuation", a number and the thing counted for "how many phases", a date for "when", a name
+  for "which journalist", a place after "in/at/from" for "where". A sentence that merely repeats the
+  question does not answer it.
+* it is close to the question: it shares the question's telling words (not the ones every passage
+  has), or it is close in meaning once the names are left out of both, or very close as written.
+
+A question in several parts ("What X, and why Y?") is answered part by part. A statement that comes
+with a question ("X was founded in 2019. What has it built since?") is checked against the sources:
+a sentence that says nearly the same with a different number, date or name is quoted as the
+correction. Lists and explanations may take a few sentences: further good matches that add
+something, and the sentences that carry on from the best one ("They may also...", an explanation
+after the claim). With nothing that passes, the answer is ABSTAIN_TEXT.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..guard import looks_like_instruction, strip_instructions
 from ..models import Citation
-from ..text import QUESTION_WORDS, STOPWORDS, content_terms, sentence_spans, stem, terms, words
+from ..text import (
+    QUESTION_WORDS, STOPWORDS, content_terms, date_tokens, is_year, number_tokens, related_terms, sentence_spans,
+    stem, terms, words,
+)
 from .base import ABSTAIN_TEXT
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..embeddings import Embedder
 
-MAX_SENTENCES = 3
-MIN_SIMILARITY = 0.30  # cosine below which a sentence is not about the question at all
-MIN_SCORE = 0.42
+MAX_SENTENCES = 4  # in the whole answer
+MIN_SIMILARITY = 0.25  # cosine below which a sentence is not about the question at all
+MEANING_ALONE = 0.5  # cosine, names left out, at which a sentence is relevant without sharing a telling word
+CLOSE = 0.7  # cosine, as written, at which a sentence is relevant without sharing a telling word
+MIN_SCORE = 0.3
+KEEP_RATIO = 0.85  # a further sentence for the same part must score this share of the part's best
+PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check
+NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says nothing new
+COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('AI' in an AI corpus)
+
+# What a question asks for, read off its wh-phrase.
+NUMBER, MONEY, SHARE, COUNT = "number", "money", "share", "count"
+DATE, DURATION, NAME, PLACE, TERM, REASON, LIST = "date", "duration", "name", "place", "term", "reason", "list"
+_QUANTITIES = (NUMBER, MONEY, SHARE, COUNT)
+_TYPED = (*_QUANTITIES, DATE, DURATION, NAME, PLACE, TERM)  # kinds a sentence can be checked for
+_WH = frozenset("what which who whom whose when where why how".split())
+_AUXILIARIES = frozenset("is are was were do does did has have had will would can could should may might".split())
+_LEAD_PREPOSITIONS = frozenset("in at on by for from to of with under during since".split())
+_IMPERATIVES = frozenset("tell explain describe say list name give show please me us".split())
+_DISCOURSE = frozenset("also and so then now but ok okay well finally lastly besides".split())
+_NP_STOP = _AUXILIARIES | _LEAD_PREPOSITIONS | frozenset("that about".split())
+# Head nouns of "what/which <noun>" that fix the kind of answer.
+_NOUN_TYPES = {
+    **dict.fromkeys("year date month day decade century time".split(), DATE),
+    **dict.fromkeys("city country place location region town continent headquarters".split(), PLACE),
+    **dict.fromkeys("number amount figure total size population age".split(), NUMBER),
+    **dict.fromkeys("valuation revenue revenues price cost sum salary budget funding income profit profits sales "
+                    "worth".split(), MONEY),
+    **dict.fromkeys("share percentage percent proportion fraction".split(), SHARE),
+    **dict.fromkeys("person journalist reporter author writer founder co-founder scientist researcher executive "
+                    "ceo director leader investor company firm organisation organization institution university "
+                    "journal publication outlet newspaper magazine agency startup".split(), NAME),
+    **dict.fromkeys("term phrase word title headline slogan motto nickname".split(), TERM),
+}
+_HOW = {"soon": DURATION, "long": DURATION, "quickly": DURATION, "fast": DURATION, "old": NUMBER}
+# Words that frame a question rather than say what it is about ("in what year", "how many").
+_FRAME = frozenset(stem(w) for w in "many much soon long quickly fast old year date time number amount kind type "
+                                    "thing way actually exactly".split())
+_MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million|billion|trillion|\d+(?:\.\d+)?(?:m|bn|k))\b",
+                    re.IGNORECASE)
+_QUANTIFIER = re.compile(r"\b(all|none|every|no|most|half|entire|entirely|only)\b", re.IGNORECASE)
+_FRACTION = re.compile(r"%|\b(percent|per cent|half|third|quarter|majority|minority)\b", re.IGNORECASE)
+_TIME_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade century soon".split())
+_CAUSAL = re.compile(r"\b(because|since|due to|as a result|so that|in order to|which means|reason|therefore|thus|"
+                     r"otherwise|rather than)\b", re.IGNORECASE)
+# A sentence that opens with one of these refers back to what came before it.
+_ANAPHORA = frozenset("it its they their them he his she her this these that those such another the one both".split())
+# A place is named after a preposition of place: "based in Tokyo", "outside the United States".
+_PLACE_PHRASE = re.compile(r"\b(in|at|from|near|outside|inside|within|across|throughout|around|beyond)\s+(?:the\s+)?"
+                           r"((?:[A-Z][\w\-]*\s*)+)")
+_NOT_THERE = frozenset("outside beyond".split())  # "based outside the United States" does not say where it is
+# Names after these are places; after "in", "at" or "from" they may be a journal or an employer as well.
+_ONLY_PLACES = frozenset("near outside inside within across throughout around beyond".split())
+# Quoted text is a title or a saying, not who did something; a quote may run to the end of a sentence.
+_QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)|‘[^’]*(?:’|$)")
+_CAPITALISED_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+")
+_ONWARD = frozenset("also another further furthermore moreover additionally similarly likewise examples instance "
+                    "next second third finally".split())
+_BY_NAME = re.compile(r"\bby\s+(?:[a-z]+\s+){0,2}[A-Z]")  # "written by Marina Favaro": who did it
+# Splits "What X, and why Y?" into its parts; the lookahead keeps the wh-word with the second part.
+_PART_SPLIT = re.compile(
+    r"(?:,\s*(?:and|but)\s+|\s+and\s+|;\s*|:\s+)(?=(?:(?:in|at|on|by|for|from|to|of|with)\s+)?"
+    r"(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     source: int  # the [n]
+    passage: int  # index of the passage among the sources
+    position: int  # index of the line or sentence within its passage: headings count, so they break runs
     text: str
     terms: frozenset[str]
-    context: frozenset[str]  # terms of the whole passage and its title
+    names: frozenset[str]  # stems of the proper names the sentence itself uses
+    persons: frozenset[str]  # those that can answer "who/which": not quoted titles, not places
+    places: frozenset[str]  # those after a preposition of place
+    full_names: tuple[str, ...]  # runs of two or more capitalised words, as stems: "david ha", "google brain"
+    quoted: tuple[str, ...]  # what the sentence puts in quotation marks
+    opens_with_name: bool
+    refers_back: bool  # opens with "They", "It", "Also"...: carries on from the sentence before
+    about: frozenset[str]  # its names, and those it refers back to when it does not open with its own
+    numbers: frozenset[str]
+    dates: frozenset[str]
+
+
+@dataclass
+class _Part:
+    """One thing the question asks, or a statement it makes that the sources can confirm or correct."""
+
+    text: str
+    kind: str | None  # NUMBER, DATE, ... or None when any sentence on topic will do
+    focus: str | None  # the head noun of the wh-phrase, stemmed: 'phase' in "how many phases"
+    strict: bool  # the sentence must hold the kind asked for ("who is the director" needs a name)
+    premise: bool  # a statement, not a question
+    groups: list[frozenset[str]] = field(default_factory=list)  # name groups: "Sakana AI", "Jack Clark"
+    subject_only: bool = False  # only the first name group must match: the others may be wrong
+    roles: list[str] = field(default_factory=list)  # per name group, what it is: PLACE, DATE, NUMBER or NAME
+    plain: set[str] = field(default_factory=set)  # what it asks about, besides the names
+    asked: set[str] = field(default_factory=set)  # every content term
 
 
 def question_entities(question: str) -> set[str]:
-    """Stems of the names a question asks about: capitalised words, acronyms and numbers."""
-    out = set()
-    tokens = words(question)
-    for i, w in enumerate(tokens):
-        lower = w.lower()
-        if lower in QUESTION_WORDS or lower in STOPWORDS:
+    """Stems of the names a question asks about: capitalised words and numbers."""
+    return set().union(*_name_groups(question)) if question.strip() else set()
+
+
+def _name_groups(text: str) -> list[frozenset[str]]:
+    """Runs of capitalised words ("Sakana AI", "Marina Favaro"), and numbers, as sets of stems.
+
+    A possessive ends a run: "Sakana's RSI Lab" is two names. The first word of a sentence counts
+    only when it is not a common word ("What", "The"). Acronyms are left out: 'AI', 'RSI' and 'IPO'
+    name things, not whom a sentence is about, and "Sakana AI" is found by 'Sakana'.
+    """
+    groups: list[frozenset[str]] = []
+    run: list[str] = []
+    acronyms: set[str] = set()
+    after_possessive = False
+    starts = {a for a, _ in sentence_spans(text)}
+    for match in re.finditer(r"[A-Za-z0-9][\w'’\-\.]*", text):
+        token = match.group(0).replace("’", "'").rstrip(".'-")
+        possessive = token.endswith("'s")
+        w = token[:-2] if possessive else token
+        if not w:
             continue
-        if w[0].isupper() and (i > 0 or w.isupper() or lower not in QUESTION_WORDS) or any(ch.isdigit() for ch in w):
-            out.add(stem(w))
-    return out
+        lower = w.lower()
+        initial = match.start() in starts or text[max(0, match.start() - 2) : match.start()].strip() in {":", '"', "“"}
+        is_name = (w[0].isupper() and lower not in STOPWORDS and lower not in QUESTION_WORDS
+                   and not (initial and lower in _ANAPHORA)) or any(ch.isdigit() for ch in w)
+        if is_name and len(w) > 1 and w.isupper():
+            acronyms.add(stem(w))
+        joined = match.start() > 0 and text[match.start() - 1] == " " and not after_possessive
+        if is_name and run and joined:
+            run.append(stem(w))
+        else:
+            if run:
+                groups.append(frozenset(run))
+            run = [stem(w)] if is_name else []
+        after_possessive = possessive
+    if run:
+        groups.append(frozenset(run))
+    return [g - acronyms for g in groups if g - acronyms]
+
+
+def answer_kind(part: str) -> tuple[str | None, str | None, bool]:
+    """What the wh-phrase at the start of a question (part) asks for: (kind, head noun, strict).
+
+    "How many phases..." -> (COUNT, 'phase', True); "Why..." -> (REASON, None, False). Not strict means
+    the kind is likely but not required: "who wrote it" is answered by a name, "who will they invite"
+    perhaps by "policymakers and researchers".
+    """
+    tokens = _question_tokens(part)
+    if not tokens:
+        return None, None, False
+    wh, rest = tokens[0], tokens[1:]
+    if wh == "how":
+        if not rest:
+            return None, None, False
+        head = next((w for w in rest[1:3] if w not in STOPWORDS and w not in _AUXILIARIES), None)
+        if rest[0] == "much":
+            if head in _NOUN_TYPES and _NOUN_TYPES[head] in _QUANTITIES:
+                return _NOUN_TYPES[head], stem(head), True
+            if head == "money":
+                return MONEY, None, True
+            return (SHARE if rest[1:2] == ["of"] else NUMBER), None, True
+        if rest[0] == "many":
+            return COUNT, (stem(head) if head else None), True
+        kind = _HOW.get(rest[0])
+        return kind, None, kind is not None
+    if wh == "when":
+        return DATE, None, True
+    if wh == "where":
+        return PLACE, None, True
+    if wh == "why":
+        return REASON, None, False
+    if wh in ("who", "whom", "whose"):
+        # "Who is the director?" asks for a name; "who will they invite?" most likely, but not surely.
+        return NAME, None, bool(rest) and rest[0] in ("is", "are", "was", "were")
+    # "what/which <noun phrase>": the words before a verb or preposition; "what is X's Y" looks past "is".
+    if rest and rest[0] in ("is", "are", "was", "were"):
+        rest = rest[1:]
+    phrase = []
+    for w in rest:
+        if w in _NP_STOP or len(phrase) == 5:
+            break
+        phrase.append(w)
+    typed = [w for w in phrase if w in _NOUN_TYPES]
+    if typed:
+        kind = _NOUN_TYPES[typed[-1]]  # the head comes last: "share price" is a price
+        return kind, stem(typed[-1]), kind != TERM  # a term is often quoted, but need not be
+    if any(w.endswith("s") and not w.endswith("ss") and len(w) > 3 and w not in STOPWORDS for w in phrase):
+        return LIST, None, False  # "which dangers", "what are the stages": several items
+    return None, None, False
 
 
 class ExtractiveAnswerer:
@@ -57,56 +245,377 @@ class ExtractiveAnswerer:
         yield self.answer(question, sources)
 
     def answer(self, question: str, sources: Sequence[Citation]) -> str:
-        question = strip_instructions(question)
-        candidates = self._candidates(sources)
-        if not candidates:
+        chosen = self.choose(question, sources)
+        if not chosen:
             return ABSTAIN_TEXT
-        vectors = self.embedder.embed([question] + [c.text for c in candidates])
-        similarity = vectors[1:] @ vectors[0]
-        asked = content_terms(question)
-        names = question_entities(question)
-        everywhere = frozenset().union(*(c.context for c in candidates))
-        # A name that no source mentions (a false premise, a typo) cannot be required of any sentence.
-        names_required = {n for n in names if n in everywhere}
-        plain = asked - names
-        scored = []
-        for i, cand in enumerate(candidates):
-            if not names_required <= cand.context:
-                continue
-            lexical = len(asked & cand.terms) / len(asked) if asked else 0.0
-            if plain and not (plain & cand.terms) and similarity[i] < 0.55:
-                continue
-            rank_bonus = 0.03 / cand.source
-            score = 0.65 * float(similarity[i]) + 0.35 * lexical + rank_bonus
-            if similarity[i] >= MIN_SIMILARITY and score >= MIN_SCORE:
-                scored.append((score, i))
-        if not scored:
-            return ABSTAIN_TEXT
-        scored.sort(reverse=True)
-        best = scored[0][0]
-        chosen: list[int] = []
-        covered: set[str] = set()
-        for score, i in scored:
-            if len(chosen) == MAX_SENTENCES or score < 0.85 * best:
-                break
-            cand = candidates[i]
-            if chosen and (max(float(vectors[1 + i] @ vectors[1 + j]) for j in chosen) > 0.9 or
-                           not ((cand.terms & asked) - covered) and score < 0.95 * best):
-                continue  # a near-repeat, or adds nothing the chosen sentences lack
-            chosen.append(i)
-            covered |= cand.terms & asked
-        return " ".join(f"{_as_sentence(candidates[i].text)} [{candidates[i].source}]" for i in chosen)
+        return " ".join(f"{_as_sentence(c.text)} [{c.source}]" for c in chosen)
 
-    def _candidates(self, sources: Sequence[Citation]) -> list[_Candidate]:
+    def choose(self, question: str, sources: Sequence[Citation]) -> list[_Candidate]:
+        """The sentences to quote, in answer order; empty to abstain."""
+        prepared = self.prepare(question, sources)
+        if prepared is None:
+            return []
+        parts, ranking, vectors = prepared
+        k = len(parts)
+        chosen: list[int] = []
+        answered = False
+        limit = 3 if k == 1 else 2
+        for n, part in enumerate(parts):
+            picked = ranking.pick(part, vectors[n], vectors[k + n], chosen, limit)
+            answered = answered or (bool(picked) and not part.premise)
+            chosen.extend(picked[: MAX_SENTENCES - len(chosen)])
+        if not answered and not any(ranking.corrects.get(i) for i in chosen):
+            return []  # only statements were checked, and the sources merely repeat them
+        return [ranking.candidates[i] for i in chosen]
+
+    def prepare(self, question: str, sources: Sequence[Citation]) -> "tuple[list[_Part], _Ranking, np.ndarray] | None":
+        """The question's parts, the candidate sentences ready to rank, and each part's two vectors
+        (as asked, then without its names); None when nothing can answer."""
+        question = strip_instructions(question)
+        parts = _parts(question)
+        candidates, proper, lowered = _candidates(sources, {t for p in parts for g in p.groups for t in g})
+        if not candidates or not parts:
+            return None
+        known = frozenset().union(*(c.terms for c in candidates), *(c.about for c in candidates))
+        names = [g for p in parts for g in p.groups if not all(t.isdigit() for t in g)]
+        if names and not any(g & known for g in names):
+            return None  # the question is about someone or something no source mentions
+        # Each part is embedded as asked and without its names: the second says whether a sentence is about
+        # what is asked (revenue, founders), not merely about whom. One batch for everything.
+        texts = [p.text for p in parts] + [_without(p.text, p.groups) for p in parts]
+        vectors = self.embedder.embed(texts + [c.text for c in candidates])
+        ranking = _Ranking(candidates, vectors[2 * len(parts) :], known, proper, lowered)
+        return parts, ranking, vectors[: 2 * len(parts)]
+
+
+class _Ranking:
+    """Scores the candidate sentences against each part of a question."""
+
+    def __init__(self, candidates: list[_Candidate], vectors: "np.ndarray", known: frozenset[str],
+                 proper: frozenset[str], lowered: frozenset[str]) -> None:
+        self.candidates = candidates
+        self.vectors = vectors
+        self.known = known
+        self.proper = proper
+        self.lowered = lowered
+        self._n = len(candidates)
+        self._df: dict[str, int] = {}
+        about_df: dict[str, int] = {}
+        for c in candidates:
+            for t in c.terms:
+                self._df[t] = self._df.get(t, 0) + 1
+            for t in c.about:
+                about_df[t] = about_df.get(t, 0) + 1
+        self.common = frozenset(t for t, k in about_df.items() if k >= COMMON * self._n)
+        self.corrects: dict[int, bool] = {}
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + self._n / (1 + self._df.get(term, 0)))
+
+    def required(self, part: _Part) -> list[frozenset[str]]:
+        """The name groups a sentence must be about: those of their words and numbers that some source has,
+        and not mostly in lower case ('Lab' in "Sakana's RSI Lab" is the common noun 'lab')."""
         out = []
-        for source in sources:
-            context = frozenset(terms(source.text) + terms(source.title))
-            for a, b in sentence_spans(source.text):
-                text = source.text[a:b].strip()
-                if len(text.split()) < 5 or not re.search(r"[.!?\"')]$", text) or looks_like_instruction(text):
-                    continue  # headings, fragments, and text that addresses the assistant
-                out.append(_Candidate(source.number, text, frozenset(terms(text)), context))
+        for g in part.groups[:1] if part.subject_only else part.groups:
+            telling = frozenset(t for t in g if t not in self.lowered and t not in self.common)
+            if telling & self.known:
+                out.append(telling)
         return out
+
+    def features(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", typed: bool = True,
+                 every_name: bool = True) -> list[dict]:
+        """Per candidate: the checks it fails (none when it may be quoted for this part) and its score.
+
+        With `typed`, a sentence must hold the kind of thing the part asks for, if it asks for one; with
+        `every_name`, it must be about every name the part gives, else only about the first."""
+        similarity = self.vectors @ vector
+        aspect_similarity = self.vectors @ aspect
+        required = self.required(part) if every_name else self.required(part)[:1]
+        # A name no source has (a lab "in Osaka", "founded in 2019") is likely a wrong premise: a sentence
+        # with a place, a year or a name in its stead may be the correction. A statement's figures and
+        # quantifiers ("all of the code") are checked the same way.
+        missing = {role for g, role in zip(part.groups, part.roles)
+                   if not g & self.known or part.premise and all(t.isdigit() for t in g)}
+        if part.premise and _QUANTIFIER.search(part.text):
+            missing.add(SHARE)
+        plain = {t for t in part.plain if t not in _FRAME}
+        # Words that most candidates share weigh little and do not make a sentence relevant.
+        telling = {t for t in plain if self._df.get(t, 0) < 0.5 * self._n}
+        # When no sentence about the question's subject uses them, the question is worded its own way and
+        # meaning must do: "Which institution is X associated with?" against "X of Asia e University".
+        on_subject = [c for c in self.candidates if all(g & (c.about | c.terms) for g in required)]
+        unworded = not any(related_terms(t, c.terms) for c in on_subject for t in telling)
+        weight = sum(self.idf(t) for t in plain) or 1.0
+        out = []
+        for i, cand in enumerate(self.candidates):
+            fails = []
+            if any(not g & (cand.about | cand.terms) for g in required):
+                fails.append("about")
+            items = self._holds(cand, part.kind, part.focus, part.asked)
+            if typed and part.kind in _TYPED and part.kind != TERM and not items:
+                fails.append("kind")
+            matched = {t for t in plain if related_terms(t, cand.terms)}
+            lexical = sum(self.idf(t) for t in matched) / weight if plain else 0.0
+            sim, asp = float(similarity[i]), float(aspect_similarity[i])
+            # A question worded unlike the sources ("which institution is X associated with?") is answered by a
+            # sentence that names its subject itself and holds what is asked for ("X of Asia e University").
+            typed_own = (unworded and part.strict and bool(items) and bool(required)
+                         and all(g & cand.names for g in required))
+            close = asp >= MEANING_ALONE or sim >= CLOSE or typed_own and sim >= MEANING_ALONE
+            if sim < MIN_SIMILARITY or not (matched & telling or close):
+                fails.append("relevance")
+            corrects = any(self._holds(cand, role, None, part.asked) for role in missing)
+            score = 0.3 * sim + 0.3 * asp + 0.4 * lexical + 0.1 * corrects + 0.01 / cand.source
+            if required and all(g & cand.names for g in required):
+                score += 0.05  # it states the names itself rather than by reference: the safer quote
+            if items:
+                score += 0.05
+            if part.kind == NAME and (_BY_NAME.search(cand.text)
+                                      or any(len(set(n.split()) - part.asked) > 1 for n in cand.full_names)):
+                score += 0.05  # a person's full name, or "written by ...": who did it
+            if part.kind == REASON and _CAUSAL.search(cand.text):
+                score += 0.05
+            if part.premise:
+                # A statement is checked, not answered: a sentence must say nearly the same thing.
+                if lexical < PREMISE_MATCH and sim < 0.6:
+                    fails.append("premise")
+            elif score < MIN_SCORE:
+                fails.append("score")
+            out.append({"fails": fails, "score": score, "sim": sim, "aspect": asp, "lexical": lexical,
+                        "matched": matched, "items": items, "corrects": corrects})
+        return out
+
+    def pick(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", chosen: list[int], limit: int) -> list[int]:
+        features = self.features(part, vector, aspect)
+        passing = [i for i, f in enumerate(features) if not f["fails"]]
+        if not passing and part.kind in _TYPED and not part.strict:
+            # "Who will they invite?" may be answered by "policymakers and researchers" when no name fits.
+            features = self.features(part, vector, aspect, typed=False)
+            passing = [i for i, f in enumerate(features) if not f["fails"]]
+        if not passing and not part.strict and len(self.required(part)) > 1:
+            # "Why did LeCun, as Anthropic's chief scientist, warn...": no sentence ties the two names, and
+            # what the sources say about the first one is the answer to quote (here, that the premise is wrong).
+            features = self.features(part, vector, aspect, typed=False, every_name=False)
+            passing = [i for i, f in enumerate(features) if not f["fails"]]
+        if part.premise:
+            # A statement is quoted back only to be corrected, so a sentence that corrects it comes first.
+            correcting = [i for i in passing if features[i]["corrects"]]
+            passing, limit = correcting or passing, 1
+        elif part.strict and part.kind not in (LIST, REASON, None):
+            limit = 2 if part.kind in (NAME, COUNT) else 1  # a name or a figure, not a survey
+        if not passing:
+            return []
+        scored = sorted(((features[i]["score"], i) for i in passing), reverse=True)
+        best = scored[0][0]
+        picked: list[int] = []
+        covered: set[str] = set().union(*(self.candidates[j].terms for j in chosen)) if chosen else set()
+        seen_items: set[str] = set()
+        wanted = {t for t in part.asked if t not in _FRAME}
+        for score, i in scored:
+            if len(picked) == limit or score < KEEP_RATIO * best:
+                break
+            cand = self.candidates[i]
+            if i in chosen or self._repeats(i, chosen + picked):
+                continue
+            items = features[i]["items"]
+            if picked and not ((cand.terms - covered) & wanted or items - seen_items):
+                continue  # says nothing the sentences already picked do not
+            picked.append(i)
+            self.corrects[i] = features[i]["corrects"]
+            covered |= cand.terms
+            seen_items |= items
+        if part.kind in (LIST, REASON):
+            for i in list(picked):
+                if len(picked) >= limit:
+                    break
+                following = self._carried_on(i, chosen + picked, features, aspect, part.kind)
+                picked += [j for j in following if not self._repeats(j, chosen + picked)][: limit - len(picked)]
+        return picked
+
+    def _repeats(self, i: int, others: list[int]) -> bool:
+        return any(float(self.vectors[i] @ self.vectors[j]) > NEAR_REPEAT for j in others)
+
+    def _holds(self, cand: _Candidate, kind: str | None, focus: str | None, asked: set[str]) -> set[str]:
+        """What the sentence holds of a kind of answer, beyond what the question says."""
+        numbers = {n for n in cand.numbers if n not in asked}
+        if kind == NUMBER:
+            return numbers
+        if kind == MONEY:
+            return numbers if _MONEY.search(cand.text) else set()
+        if kind == SHARE:
+            return numbers | {m.group(0).lower() for m in _FRACTION.finditer(cand.text)}
+        if kind == COUNT:
+            # "How many phases": a number counting that thing ("a four-phase path", "80 researchers").
+            return numbers if focus is None else _counted(cand.text, focus) - asked
+        if kind == DATE:
+            return {d for d in cand.dates if d not in asked}
+        if kind == DURATION:
+            return {t for t in cand.terms if t in _TIME_UNITS} | {d for d in cand.dates if d not in asked}
+        if kind == PLACE:
+            return set(cand.places - asked - self.common)
+        if kind == NAME:
+            return set(cand.persons - asked - self.common)
+        if kind == TERM:
+            return {q.lower() for q in cand.quoted if not set(terms(q)) <= asked}
+        return set()
+
+    def _carried_on(self, start: int, taken: list[int], features: list[dict], aspect: "np.ndarray",
+                    kind: str) -> list[int]:
+        """Sentences right after a picked one that carry it on: the items of a list it opens ("They may
+        also..."), or the explanation that follows a claim. They stay on its subject, in its paragraph run."""
+        head = self.candidates[start]
+        out: list[int] = []
+        previous = start
+        for j in range(start + 1, min(start + 3, self._n)):
+            nxt = self.candidates[j]
+            if nxt.passage != head.passage or nxt.position != self.candidates[previous].position + 1:
+                break  # another passage, or a heading or fragment in between
+            if j in taken or "about" in features[j]["fails"]:
+                break
+            if nxt.opens_with_name and not nxt.names & head.about:
+                break  # turns to someone else
+            if kind == LIST and not nxt.refers_back:
+                # An item that does not say "they", "also"... must at least stay on the topic.
+                if float(self.vectors[j] @ self.vectors[previous]) < 0.3 and float(self.vectors[j] @ aspect) < 0.3:
+                    break
+            out.append(j)
+            previous = j
+            if kind == REASON:
+                break  # the claim's explanation is the sentence after it
+        return out
+
+
+def _parts(question: str) -> list[_Part]:
+    parts: list[_Part] = []
+    whole_plain = content_terms(question) - question_entities(question)
+    whole_groups = _name_groups(question)
+    for a, b in sentence_spans(question):
+        sentence = question[a:b].strip()
+        first = [w.lower() for w in words(sentence)[:1]]
+        asks = sentence.endswith("?") or _starts_with_wh(sentence) or bool(first) and first[0] in _IMPERATIVES
+        pieces = [p.strip(" ,;:") for p in _PART_SPLIT.split(sentence)] if asks else [sentence]
+        pieces = [p for p in pieces if p]
+        for i, piece in enumerate(pieces):
+            kind, focus, strict = answer_kind(piece)
+            # "The co-founder who wrote the post: how soon..." - a description before the question is a statement.
+            premise = not asks or (kind is None and i == 0 and len(pieces) > 1 and not _starts_with_wh(piece))
+            groups = _name_groups(piece)
+            plain = content_terms(piece) - set().union(*groups) if groups else content_terms(piece)
+            text, subject_only = piece, premise
+            if len({t for t in plain if t not in _FRAME}) < 2 and not premise:
+                # "...and in what year?", "When did that happen?": too short to stand alone; it asks about the
+                # rest of the question, whose first name is its subject.
+                text, plain, subject_only = question, plain | whole_plain, True
+                groups = groups or whole_groups
+            parts.append(_Part(text, kind, focus, strict, premise, groups, subject_only,
+                               [_role(text, g) for g in groups], plain, content_terms(text) | plain))
+    return parts
+
+
+def _role(text: str, group: frozenset[str]) -> str:
+    """What a name of the question is, read off its form and the word before it: a place ("in Osaka"),
+    a year, a number, or else a name."""
+    tokens = words(text)
+    for k, w in enumerate(tokens):
+        if stem(w) in group:
+            if is_year(w):
+                return DATE
+            if any(ch.isdigit() for ch in w):
+                return NUMBER
+            return PLACE if k and tokens[k - 1].lower() in ("in", "at", "near", "from", "to") else NAME
+    return NAME
+
+
+def _question_tokens(text: str) -> list[str]:
+    """The words of a question from its wh-word on, lower case: "Also, who founded it?" -> who, founded, it;
+    empty when it has no wh-word where a question would put one."""
+    clauses = [text] + [text[m.end() :] for m in re.finditer(r",\s*", text)]  # "Besides X, who ..."
+    for clause in clauses[:3]:
+        tokens = [w.lower() for w in words(clause)]
+        while tokens and (tokens[0] in _LEAD_PREPOSITIONS or tokens[0] in _IMPERATIVES or tokens[0] in _DISCOURSE):
+            tokens = tokens[1:]
+        if tokens and tokens[0] in _WH:
+            return tokens
+    return []
+
+
+def _starts_with_wh(text: str) -> bool:
+    return bool(_question_tokens(text))
+
+
+def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
+                ) -> tuple[list[_Candidate], frozenset[str], frozenset[str]]:
+    """The quotable sentences of the sources, the stems that are proper names in them, and the stems they
+    write mostly in lower case. `asked_names` are the question's names: names even where the sources
+    only use them to open a sentence."""
+    # A word is a proper name if sentences capitalise it mid-sentence more often than they write it in lower
+    # case: 'Sakana', 'Nature' (the journal, even if 'nature' occurs once), not 'Lab' in "RSI Lab" and "the lab".
+    lower: dict[str, int] = {}
+    upper: dict[str, int] = {}
+    for source in sources:
+        for a, b in sentence_spans(source.text):
+            line = source.text[a:b].strip()
+            heading = not re.search(r"[.!?\"')”’]$", line)  # titles capitalise every word
+            for k, w in enumerate(words(line)):
+                if w[0].islower():
+                    lower[stem(w)] = lower.get(stem(w), 0) + 1
+                elif k > 0 and w[0].isupper() and not heading:
+                    upper[stem(w)] = upper.get(stem(w), 0) + 1
+    stop = {stem(w) for w in STOPWORDS}
+    proper = frozenset(t for t, n in upper.items() if n > lower.get(t, 0) and t not in stop)
+    lowered = frozenset(t for t, n in lower.items() if n >= upper.get(t, 0))
+    proper |= frozenset(asked_names) - lowered - stop
+
+    def names(text: str) -> frozenset[str]:
+        return frozenset(s for s in (stem(w) for w in words(text)) if s in proper)
+
+    out = []
+    for p, source in enumerate(sources):
+        recent = names(source.title)
+        for position, (a, b) in enumerate(sentence_spans(source.text)):
+            text = source.text[a:b].strip().lstrip("-*• ").strip()
+            own = names(text)
+            first = words(text)[:1]
+            about = own if first and stem(first[0]) in proper else own | recent
+            if own:
+                recent = about  # "The company ..." and then "Its founders ..." still refer to the same subject
+            if len(text.split()) < 5 or not re.search(r"[.!?\"')”’]$", text) or looks_like_instruction(text):
+                continue  # headings, fragments, and text that addresses the assistant
+            places = frozenset().union(*(names(m.group(2)) for m in _PLACE_PHRASE.finditer(text)
+                                         if m.group(1).lower() not in _NOT_THERE))
+            located = frozenset().union(*(names(m.group(2)) for m in _PLACE_PHRASE.finditer(text)
+                                          if m.group(1).lower() in _ONLY_PLACES))
+            dates = frozenset(date_tokens(text))
+            acronyms = {stem(w) for w in words(text) if len(w) > 1 and w.isupper()}  # 'AI', 'RSI': not who
+            persons = names(_QUOTED.sub(" ", text)) - located - dates - acronyms
+            unquoted = _QUOTED.sub(" ", text)
+            runs = tuple(" ".join(stem(w) for w in words(m.group(0))) for m in _CAPITALISED_RUN.finditer(unquoted))
+            lead = [w.lower() for w in words(text)[:3]]
+            out.append(_Candidate(
+                source.number, p, position, text, frozenset(terms(text)), own, persons, places,
+                tuple(r for r in runs if len(r.split()) > 1), tuple(m.group(0).strip("\"“”‘’ ") for m in _QUOTED.finditer(text)),
+                bool(first) and stem(first[0]) in proper, bool(lead) and (lead[0] in _ANAPHORA or bool(_ONWARD & set(lead))),
+                about, frozenset(number_tokens(text)), dates,
+            ))
+    return out, proper, lowered
+
+
+def _counted(text: str, focus: str) -> set[str]:
+    """The numbers that count `focus` in a text: within three words before it ("80 researchers", "a four-phase
+    path") or two after ("employs 340 people")."""
+    tokens = words(text)
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if related_terms(focus, {stem(token)}):
+            near = tokens[max(0, i - 3) : i] + token.split("-")[:-1] + tokens[i + 1 : i + 3]
+            out.update(number_tokens(" ".join(near)))
+    return out
+
+
+def _without(text: str, groups: list[frozenset[str]]) -> str:
+    names = set().union(*groups) if groups else set()
+    kept = [w for w in words(text) if stem(w) not in names]
+    return " ".join(kept) or text
 
 
 def _as_sentence(text: str) -> str:
