@@ -128,9 +128,18 @@ class Assistant:
         with self._lock:
             self._retriever = None
             return ingest_module.ingest(
-                self.settings, lambda: self.embedder, lambda: self._store(create=True), rebuild=rebuild,
+                self.settings, lambda: self.embedder, lambda: self._store(create=True), model_id=self._model_id(),
+                rebuild=rebuild,
                 progress=progress, warn=warn,
             )
+
+    def _model_id(self) -> str:
+        """The embedding model this assistant uses, known without loading it."""
+        if self._embedder is not None:
+            return self._embedder.model_id
+        from .embeddings import LOCAL_MODEL_ID
+
+        return LOCAL_MODEL_ID if self.settings.embedding_backend == "local" else self.settings.embedding_model
 
     def status(self) -> IndexStatus:
         """What the index holds, read from the store itself; needs no model, so it answers at once."""

@@ -4,6 +4,11 @@ Chroma itself is the manifest. Chunk ids are derived from (document, content has
 re-running after a crash overwrites what was half written; stale chunks of a document are deleted
 only after its new chunks are in. Whatever moment a process dies, the next ingest converges on
 exactly the chunks of the current corpus.
+
+An unchanged corpus costs almost nothing: a complete ingest records each file's size, mtime, ctime and
+inode, and when none of them moved (and the settings and the store's chunk count are as recorded) the
+next ingest returns at once, without reading a file or loading the model. ctime cannot be set back by a
+user or a copying tool, so an edit that restores mtime is still seen.
 """
 
 from __future__ import annotations
@@ -77,6 +82,49 @@ class _Plan:
     stale: list[str] = field(default_factory=list)
 
 
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, list[int]]:
+    """What the file system says of every candidate file: size, mtime, ctime, inode (through links)."""
+    out: dict[str, list[int]] = {}
+    for path in discover(corpus_dir):
+        try:
+            st = path.stat()
+            out[path.relative_to(corpus_dir).as_posix()] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        except OSError:
+            out[path.relative_to(corpus_dir).as_posix()] = []
+    return out
+
+
+def settings_signature(settings) -> str:
+    """The settings that decide what an ingest produces; a change to any of them means a real ingest."""
+    keys = ("chunk_size", "chunk_overlap", "max_file_mb", "embedding_backend", "embedding_model", "collection",
+            "chroma_host", "chroma_port")
+    values = {k: getattr(settings, k) for k in keys} | {"corpus_dir": str(Path(settings.corpus_dir).resolve())}
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _unchanged_report(
+    settings, model_id: str, fingerprint: dict, note: Callable[[str], None], started: float
+) -> IngestReport | None:
+    """The report of an ingest that has nothing to do, or None when it may have something to do."""
+    from .lexical import LexicalIndex
+    from .store import VectorStore
+
+    state = read_state(settings.index_dir)
+    if not fingerprint or not state.get("ingest_complete") or state.get("fingerprint") != fingerprint:
+        return None
+    if state.get("signature") != settings_signature(settings) or not LexicalIndex.path(settings.index_dir).exists():
+        return None
+    described = VectorStore.describe(settings)
+    if described is None or described[0] != state.get("chunks"):
+        return None  # someone changed the store behind our back: do the real work
+    if described[1].get("embedding_model") != model_id:
+        return None  # the real ingest says how to rebuild for another model
+    for message in state.get("skipped", []):
+        note(message)
+    return IngestReport(unchanged=int(state.get("readable", 0)), chunks=described[0],
+                        skipped=list(state.get("skipped", [])), seconds=time.perf_counter() - started)
+
+
 def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
     """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
 
@@ -105,7 +153,8 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
 
 def ingest(
     settings, load_embedder: Callable[[], "Embedder"], open_store: Callable[[], "VectorStore"],
-    *, rebuild: bool = False, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+    *, model_id: str, rebuild: bool = False, progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Bring the index in step with the corpus folder, under the writer lock.
 
@@ -130,6 +179,10 @@ def ingest(
 
     index_dir = settings.index_dir
     with writer_lock(index_dir):
+        # Taken before any file is read: a file that changes while we read it differs next time.
+        fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+        if not rebuild and (quick := _unchanged_report(settings, model_id, fingerprint, note, started)) is not None:
+            return quick
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
         tell(0, 0, "loading model")
         embedder = load_embedder()
@@ -214,7 +267,8 @@ def ingest(
         write_state(
             index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             documents=len(documents) + len(unreadable & set(existing)), chunks=chunks_now,
-            embedding_model=embedder.model_id, corpus_dir=str(settings.corpus_dir),
+            embedding_model=embedder.model_id, corpus_dir=str(settings.corpus_dir), fingerprint=fingerprint,
+            signature=settings_signature(settings), skipped=warnings, readable=len(documents),
         )
     return IngestReport(
         **counts, chunks=chunks_now, embedded=total, skipped=warnings, seconds=time.perf_counter() - started

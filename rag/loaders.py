@@ -48,6 +48,9 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
+
+
 def _decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise SkipFile("binary file")
@@ -60,7 +63,7 @@ def _decode(data: bytes) -> str:
             raise SkipFile("not UTF-8 or Windows-1252 text") from None
     # Control characters decode as valid UTF-8 too; a few are normal (escape codes in a log), many are not text.
     sample = text[:8192]
-    controls = sum(ch < " " and ch not in "\n\r\t\f" for ch in sample)
+    controls = len(_CONTROL.findall(sample))
     if controls > 8 and controls > len(sample) // 50:
         raise SkipFile("binary file")
     return text

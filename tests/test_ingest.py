@@ -275,6 +275,40 @@ def test_a_file_emptied_after_indexing_no_longer_answers(tmp_path, embedder) -> 
     assert Assistant(settings, embedder=embedder).status().documents == 2
 
 
+def test_an_unchanged_corpus_is_checked_without_reading_files_or_loading_the_model(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus")
+    (corpus / "empty.txt").write_text("")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = ingest(settings, embedder)
+    # A new process with nothing changed: the report, and the skipped file named again, with no model loaded.
+    script = (
+        "import sys; from rag import Assistant, Settings;"
+        f"r = Assistant(Settings(corpus_dir={str(corpus)!r}, index_dir={str(settings.index_dir)!r})).ingest();"
+        "print(r.model_dump_json()); print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report_json, torch_loaded = done.stdout.strip().splitlines()[-2:]
+    again = IngestReport.model_validate_json(report_json)
+    assert (again.unchanged, again.embedded, again.chunks) == (3, 0, first.chunks)
+    assert again.skipped == first.skipped and "empty.txt" in again.skipped[0]
+    assert torch_loaded == "False"
+
+    # Same size, mtime set back: the edit is still seen (ctime cannot be set back).
+    target = corpus / "what-is-recursive-self-improvement.txt"
+    before = target.stat()
+    text = target.read_text()
+    target.write_text(text.replace("the", "THE", 1))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+    edited = ingest(settings, embedder)
+    assert (edited.updated, edited.unchanged) == (1, 2) and edited.embedded > 0
+
+    # Other chunk settings make it a real ingest, never a shortcut.
+    recut = ingest(settings.model_copy(update={"chunk_size": 120}), embedder)
+    assert recut.updated == 3
+
+
 def test_new_chunk_settings_recut_every_document(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
