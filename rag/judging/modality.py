@@ -33,6 +33,8 @@ def check_strength(case: Case) -> list[Check]:
 
         if t.low in ("only", "alone", "already", "fully", "most") and _is_soft_booster_ok(claim_toks, i):
             continue
+        if t.low in ("only", "alone") and _sets_against_alternative(best):
+            continue  # 'days or weeks instead of years' backs 'only days or weeks'
         key = "quantifier" if t.low in QUANTIFIER_RANK else "booster"
         checks.append(Check(key, f"claim says '{t.low}' where the passage is less certain"))
         break
@@ -62,6 +64,16 @@ def _future_is_stated(claim_toks: list[Tok], i: int, best: list[Tok]) -> bool:
         if t.stem == verb and any(u.low in MODAL_HEDGES for u in best[max(0, k - 3) : k]):
             return False
     return True
+
+
+def _sets_against_alternative(toks: list[Tok]) -> bool:
+    """Does the sentence contrast what it says with something else ('instead of', 'rather than', 'less', 'not X
+    but Y')? Then it states the exclusion that an 'only' in the claim makes."""
+    lows = [t.low for t in toks]
+    pairs = set(zip(lows, lows[1:]))
+    return bool({("instead", "of"), ("rather", "than")} & pairs) or bool({"less", "fewer"} & set(lows)) or (
+        "not" in lows and "but" in lows[lows.index("not") :]
+    )
 
 
 def _is_soft_booster_ok(toks: list[Tok], i: int) -> bool:
