@@ -182,6 +182,7 @@ def ingest(
         # Taken before any file is read: a file that changes while we read it differs next time.
         fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
         if not rebuild and (quick := _unchanged_report(settings, model_id, fingerprint, note, started)) is not None:
+            tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
         tell(0, 0, "loading model")
