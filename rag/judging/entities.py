@@ -233,24 +233,43 @@ def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence
     Clark'. The same test as for numbers: the rival's surroundings must share clearly more with the claim's (the
     passage's are taken wider: its sentences are longer, with more between a name and what is said of it). A
     rival named in the claim's description, or standing next to ``ent`` in the passage, shares those words for
-    that reason and proves nothing."""
-    context = name_context(claim_toks, ent)
+    that reason and proves nothing; a rival the claim also names must have lost its own description there."""
+    context = name_context(claim_toks, ent, 5)
     own = {stem(k) for k in ent.keys}
-    same, rivals = 0, []
+    claim_names = entities(claim_toks, proper)
+    same, rivals = None, []
     for sentence in evidence:
         for other in entities(sentence.toks, proper):
             around = name_context(sentence.toks, other, 5)
             overlap = len(context & around)
-            if entity_matches(ent, other):
-                same = max(same, overlap)
+            if same_name(ent, other):
+                same = max(same or 0, overlap)
             elif other.keys[-1] in CALENDAR_WORDS or is_modifier(other, sentence.toks):
                 continue  # 'in March', 'Japanese startup': not who or what the statement is about
-            elif not {stem(k) for k in other.keys} & context | own & around:
+            elif {stem(k) for k in other.keys} & context or own & around:
+                continue
+            elif any(same_name(c, other) and len(name_context(claim_toks, c, 5) & around) >= 2 for c in claim_names):
+                continue  # the claim says of the rival what the passage says of it
+            else:
                 rivals.append((overlap, other))
+    if same is None:
+        return None  # the name is not in the evidence: the other name checks deal with that
     best = max(rivals, key=lambda r: r[0], default=None)
     if best is not None and best[0] >= 2 and best[0] >= same + 2:
         return best[1]
     return None
+
+
+def same_name(a: Entity, b: Entity) -> bool:
+    """Two mentions of one name, an acronym included ('US' and 'United States', 'RSI' and 'recursive
+    self-improvement' is not a name)."""
+    if entity_matches(a, b):
+        return True
+    for short, long_ in ((a, b), (b, a)):
+        if short.acronym and len(long_.keys) >= 2:
+            if "".join(k[0] for k in long_.keys) == short.keys[0] or " ".join(long_.keys) in ALIASES.get(short.keys[0], ()):
+                return True
+    return False
 
 
 def subject_of(sentence: Sentence, case: Case) -> Entity | None:

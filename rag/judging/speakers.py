@@ -8,6 +8,9 @@ from .lexicon import CALENDAR_WORDS, LIGHT, PARTICIPLE_NEXT, PLACEHOLDER_SUBJECT
 from .text import Tok, is_adverb, is_content
 
 
+UNRESOLVED = "~unresolved"  # the key of a speaker the text refers to but never names
+
+
 def speakers(toks: list[Tok], ents: list[Entity], fallback: list[Entity]) -> list[Entity]:
     """Who says what: names between the clause start and a speech verb, names after 'according to'; a pronoun
     or 'the company' subject resolves to ``fallback`` (names from the sentences before)."""
@@ -20,26 +23,31 @@ def speakers(toks: list[Tok], ents: list[Entity], fallback: list[Entity]) -> lis
         if t.low == "according" and i + 1 < len(toks) and toks[i + 1].low == "to":
             found.extend(e for e in ents if i + 2 <= e.start <= i + 5)
             continue
-        if t.low not in SPEECH_VERBS:
-            continue
+        if t.low not in SPEECH_VERBS or (t.low.startswith("call") and toks[i + 1 : i + 2] and toks[i + 1].low not in ("for", "on")):
+            continue  # 'call' speaks in 'call for', 'call on'; in 'what researchers call RSI' it names
         if 0 < i < len(toks) - 1 and toks[i + 1].low in PARTICIPLE_NEXT and t.low.endswith(("ed", "id", "ld", "wn")):
             prev = toks[i - 1]
             if prev.low in ("is", "was", "are", "were", "be", "been") or (is_content(prev) and not prev.cap):
                 continue  # 'the architecture described in that paper', 'is said to be': no one speaking here
-        before = [e for e in ents if clause_start <= e.start and e.end <= i and i - e.end <= 25]
         commas = [k for k in range(clause_start, i) if toks[k].low == ","]
-        if len(commas) >= 2 and not toks[commas[0] + 1].cap and any(e.end <= commas[0] for e in before):
-            # 'David Sacks, an adviser to Donald Trump, accused': the aside describes the speaker, whose name comes
-            # before it ('Sacks, Trump and Musk said' is a list, each item a name).
-            before = [e for e in before if e.end <= commas[0] or e.start > commas[-1]]
-        subject = [u for u in toks[clause_start:i] if not u.punct]
+        aside = range(0)
+        if len(commas) >= 2 and not toks[commas[0] + 1].cap:
+            # 'David Sacks, an adviser to Donald Trump, accused', 'The company, which makes Claude, said': the aside
+            # describes the speaker and names no one who speaks ('Sacks, Trump and Musk said' is a list of names).
+            aside = range(commas[0], commas[-1] + 1)
+        before = [
+            e for e in ents
+            if clause_start <= e.start and e.end <= i and i - e.end <= 25 and e.start not in aside
+        ]
+        subject = [u for k, u in enumerate(toks[clause_start:i], clause_start) if not u.punct and k not in aside]
         if before:
             found.extend(before)
         elif not subject:
             # '"...," said a spokesperson for Sakana AI': the speaker follows the verb.
             found.extend(e for e in ents if i < e.start <= i + 6)
         elif any(u.low in PLACEHOLDER_SUBJECTS for u in subject):
-            found.extend(fallback)
+            # 'the company said': whoever the text named before, or, with no name there, someone unknown.
+            found.extend(fallback or [Entity(subject[-1].surf, (UNRESOLVED,), i, i, named=False)])
         else:
             # A common-noun speaker ('critics say', 'experts caution'): it names no one, but it is not the claim's name.
             heads = [u for u in subject if is_content(u) and u.low not in LIGHT and not is_adverb(u.low)]
@@ -70,6 +78,9 @@ def check_speaker(case: Case) -> list[Check]:
             break
     if not evidence_speakers:
         return []
+    unresolved = [e for e in claim_speakers + evidence_speakers if UNRESOLVED in e.keys]
+    if any(e in claim_speakers for e in unresolved) or (unresolved and not any(e.named for e in evidence_speakers)):
+        return []  # 'the company said' with no name before it: it may be anyone
     full_names = [c for c in claim_speakers if c.named and len(c.keys) >= 2]
     other_full = [e for e in evidence_speakers if e.named and len(e.keys) >= 2]
     if full_names and other_full and not any(entity_matches(c, e) for c in full_names for e in other_full):
