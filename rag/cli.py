@@ -197,7 +197,15 @@ def config(ctx: click.Context, as_json: bool) -> None:
 @cli.command()
 @click.pass_context
 def chat(ctx: click.Context) -> None:
-    """Open the terminal chat UI."""
+    """Open the terminal chat UI on the index (run `rag ingest` first).
+
+    \b
+    Keys: Enter asks · Up/Down question history · 1-9 show a cited source ·
+    [ ] previous/next answer · Esc input/sources · Ctrl+P command palette ·
+    Ctrl+R re-ingest · Ctrl+B switch backend · Ctrl+N new · Ctrl+O open ·
+    Ctrl+S export to Markdown · Ctrl+Y copy answer · Ctrl+Q quit.
+    Conversations are saved in the index folder (chats.sqlite3) and can be reopened.
+    """
     from tui.app import run_chat
 
     run_chat(_settings(ctx))
