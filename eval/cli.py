@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
+from rag.backends import backend_names
+
 if TYPE_CHECKING:
     from rag import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 JUDGES = ("heuristic", "llm")
-BACKENDS = ("extractive", "openai")
+BACKENDS = backend_names()
 
 
 def _settings(ctx: click.Context) -> "Settings":

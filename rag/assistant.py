@@ -98,19 +98,16 @@ class Assistant:
             return self._retriever
 
     def answerer(self, name: str | None = None) -> "Answerer":
+        """The answerer called ``name`` (default: settings.llm), built once and kept."""
+        from .backends import BACKENDS
+
         name = name or self.settings.llm
         with self._lock:
             if name not in self._answerers:
-                if name == "extractive":
-                    from .backends.extractive import ExtractiveAnswerer
-
-                    self._answerers[name] = ExtractiveAnswerer(self.embedder)
-                elif name == "openai":
-                    from .backends.openai_backend import OpenAIAnswerer
-
-                    self._answerers[name] = OpenAIAnswerer(self.settings)
-                else:
-                    raise ConfigError(f"unknown backend '{name}': choose 'extractive' or 'openai'")
+                backend = BACKENDS.get(name)
+                if backend is None:
+                    raise ConfigError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
+                self._answerers[name] = backend.build(self.settings, lambda: self.embedder)
             return self._answerers[name]
 
     # Index ---------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .backends import backend_names
+
 if TYPE_CHECKING:
     from .config import Settings
 
@@ -120,7 +122,7 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
 
 @cli.command()
 @click.argument("question", nargs=-1, required=True)
-@click.option("--backend", type=click.Choice(["extractive", "openai"]), help="Answerer (default: RAG_LLM, extractive).")
+@click.option("--backend", type=click.Choice(backend_names()), help="Answerer (default: RAG_LLM, extractive).")
 @click.option("--top-k", type=click.IntRange(1, 50), help="Passages shown to the answerer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.pass_context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FIELDS = ("openai_api_key", "embedding_api_key")
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     # Retrieval and answering.
     top_k: int = Field(5, ge=1, le=50, description="Passages shown to the answerer.")
-    llm: Literal["extractive", "openai"] = Field(
+    llm: str = Field(
         "extractive", description="Answerer: 'extractive' (offline, quotes the sources) or 'openai' (any compatible endpoint)."
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected with a message.")
@@ -69,6 +69,15 @@ class Settings(BaseSettings):
 
     # Evaluation.
     judge: Literal["heuristic", "llm"] = Field("heuristic", description="Support judge for citations and evaluation.")
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from .backends import BACKENDS
+
+        if value not in BACKENDS:
+            raise ValueError(f"unknown backend '{value}': choose one of {', '.join(BACKENDS)}")
+        return value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

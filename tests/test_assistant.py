@@ -513,3 +513,35 @@ def test_keyword_index_from_an_older_version_is_rebuilt(tmp_path):
     hits = Assistant(settings, embedder=shared_embedder()).retrieve("plumbago", top_k=1, mode="lexical")
     assert hits and hits[0].doc_id == "pencils.md"
     assert LexicalIndex.load(settings.index_dir) is not None  # saved again, in the current format
+
+
+# A third backend ----------------------------------------------------------------------------------
+
+class FirstSentenceAnswerer:
+    """A backend written outside rag: quotes the first sentence of the best passage."""
+
+    name = "first-sentence"
+    model = "none"
+
+    def stream(self, question, sources):
+        first = split_sentences(sources[0].text)[0]
+        yield f"{first} [1]"
+
+
+def test_a_third_backend_is_one_registry_entry(assistant, monkeypatch) -> None:
+    from rag.backends import BACKENDS, Backend
+
+    monkeypatch.setitem(BACKENDS, "first-sentence",
+                        Backend("first-sentence", "quotes the first sentence", lambda s, e: FirstSentenceAnswerer()))
+    answer = assistant.ask("What share of Anthropic's merged code does Claude write?", backend="first-sentence")
+    assert answer.backend == "first-sentence" and not answer.abstained
+    cited, best = answer.citations[0], answer.sources[0]
+    assert [c.number for c in answer.citations] == [1] and (cited.chunk_id, cited.text) == (best.chunk_id, best.text)
+    assert cited.sentence and answer.text.startswith(cited.sentence)
+    assert answer.sentences and all(s.supported for s in answer.sentences)  # a verbatim quote supports itself
+    assert Settings(llm="first-sentence").llm == "first-sentence"
+
+
+def test_an_unknown_backend_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="choose one of extractive, openai"):
+        Settings(llm="gpt-pigeon")

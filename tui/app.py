@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, ProgressBar
 
+from rag.backends import BACKENDS
 from rag.errors import NoIndexError, RagError
 from rag.models import Answer, IndexStatus, IngestReport, TextDelta
 
@@ -31,10 +32,6 @@ from .store import ChatStore, ConversationSummary, Turn, title_for
 if TYPE_CHECKING:
     from rag import Assistant, Settings
 
-BACKENDS: dict[str, str] = {
-    "extractive": "Offline: answers by quoting the best-supported sentences of the sources",
-    "openai": "An OpenAI-compatible model (OpenAI, vLLM, Ollama, llama.cpp server) writes the answer",
-}
 NO_INDEX_NOTE = "No index: run `rag ingest` (or Ctrl+R)"
 EMPTY_INDEX_MESSAGE = "The index is empty: run `rag ingest`, or press Ctrl+R to ingest the corpus from here."
 
@@ -374,8 +371,8 @@ class ChatApp(App[None]):
     def action_switch_backend(self) -> None:
         self.search_commands(
             [
-                (name, partial(self.set_backend, name), help + (" (current)" if name == self.backend else ""))
-                for name, help in BACKENDS.items()
+                (name, partial(self.set_backend, name), b.description + (" (current)" if name == self.backend else ""))
+                for name, b in BACKENDS.items()
             ],
             placeholder="Answer with…",
         )
