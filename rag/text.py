@@ -142,7 +142,7 @@ _IRREGULAR = {
         "know": "knew known", "see": "saw seen", "spend": "spent", "win": "won", "lose": "lost", "pay": "paid",
         "rise": "rose risen", "fall": "fell fallen", "draw": "drew drawn", "think": "thought", "seek": "sought",
         "teach": "taught", "mean": "meant", "go": "went gone", "come": "came", "become": "became", "keep": "kept",
-        "leave": "left", "find": "found", "get": "got gotten", "speak": "spoke spoken", "break": "broke broken",
+        "get": "got gotten", "speak": "spoke spoken", "break": "broke broken",
         "drive": "drove driven", "rebuild": "rebuilt", "rewrite": "rewrote rewritten",
     }.items()
     for form in forms.split()

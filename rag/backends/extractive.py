@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from ..guard import looks_like_instruction, strip_instructions
 from ..models import Citation
@@ -44,7 +44,11 @@ MAX_SENTENCES = 4  # in the whole answer
 MIN_SIMILARITY = 0.25  # cosine below which a sentence is not about the question at all
 MEANING_ALONE = 0.5  # cosine, names left out, at which a sentence is relevant without sharing a telling word
 CLOSE = 0.7  # cosine, as written, at which a sentence is relevant without sharing a telling word
+FITS_HEAD = 0.4  # cosine between "institution" and "Asia e University": a name of the kind asked for
 MIN_SCORE = 0.3
+# A sentence's score: its similarity to the question as asked and without the names, and the share of the
+# question's words it uses (rarer words weigh more), plus small bonuses.
+W_SIM, W_ASPECT, W_LEXICAL = 0.3, 0.3, 0.4
 KEEP_RATIO = 0.85  # a further sentence for the same part must score this share of the part's best
 PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check
 NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says nothing new
@@ -80,6 +84,10 @@ _FRAME = frozenset(stem(w) for w in "many much soon long quickly fast old year d
                                     "thing way actually exactly".split())
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million|billion|trillion|\d+(?:\.\d+)?(?:m|bn|k))\b",
                     re.IGNORECASE)
+# Verbs that frame what follows rather than carry the question ("why did X decide to put its lab...").
+_LIGHT_VERBS = frozenset("think say said believe decide want plan expect see consider claim argue hope try get "
+                         "make let".split())
+_FUTURE = re.compile(r"\b(will|going to|plans? to|planned|scheduled|upcoming|next)\b", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\b(all|none|every|no|most|half|entire|entirely|only)\b", re.IGNORECASE)
 _FRACTION = re.compile(r"%|\b(percent|per cent|half|third|quarter|majority|minority)\b", re.IGNORECASE)
 _TIME_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade century soon".split())
@@ -98,7 +106,7 @@ _QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)|‘[^’]*(?:’|$)")
 _CAPITALISED_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+")
 _ONWARD = frozenset("also another further furthermore moreover additionally similarly likewise examples instance "
                     "next second third finally".split())
-_BY_NAME = re.compile(r"\bby\s+(?:[a-z]+\s+){0,2}[A-Z]")  # "written by Marina Favaro": who did it
+_BY_NAME = re.compile(r"\b(?:by|from)\s+(?:[a-z]+\s+){0,2}[A-Z]")  # "written by Marina Favaro": who did it
 # Splits "What X, and why Y?" into its parts; the lookahead keeps the wh-word with the second part.
 _PART_SPLIT = re.compile(
     r"(?:,\s*(?:and|but)\s+|\s+and\s+|;\s*|:\s+)(?=(?:(?:in|at|on|by|for|from|to|of|with)\s+)?"
@@ -130,15 +138,27 @@ class _Part:
     """One thing the question asks, or a statement it makes that the sources can confirm or correct."""
 
     text: str
-    kind: str | None  # NUMBER, DATE, ... or None when any sentence on topic will do
-    focus: str | None  # the head noun of the wh-phrase, stemmed: 'phase' in "how many phases"
-    strict: bool  # the sentence must hold the kind asked for ("who is the director" needs a name)
+    asked_for: Asked
     premise: bool  # a statement, not a question
     groups: list[frozenset[str]] = field(default_factory=list)  # name groups: "Sakana AI", "Jack Clark"
     subject_only: bool = False  # only the first name group must match: the others may be wrong
     roles: list[str] = field(default_factory=list)  # per name group, what it is: PLACE, DATE, NUMBER or NAME
     plain: set[str] = field(default_factory=set)  # what it asks about, besides the names
     asked: set[str] = field(default_factory=set)  # every content term
+    future: bool = False  # "when will...": a date in the past does not answer it
+    predicate: str | None = None  # the verb the question turns on, stemmed: 'compar' in "what did X compare..."
+
+    @property
+    def kind(self) -> str | None:
+        return self.asked_for.kind
+
+    @property
+    def focus(self) -> str | None:
+        return self.asked_for.focus
+
+    @property
+    def strict(self) -> bool:
+        return self.asked_for.strict
 
 
 def question_entities(question: str) -> set[str]:
@@ -183,55 +203,95 @@ def _name_groups(text: str) -> list[frozenset[str]]:
     return [g - acronyms for g in groups if g - acronyms]
 
 
-def answer_kind(part: str) -> tuple[str | None, str | None, bool]:
-    """What the wh-phrase at the start of a question (part) asks for: (kind, head noun, strict).
+def _attached_acronyms(text: str) -> set[str]:
+    """Acronyms that end a longer name ('AI' in "Sakana AI"): part of the name, not a word of the question.
+    One that leads ("RSI Lab") says what the thing is, and stays a word of the question."""
+    out: set[str] = set()
+    for m in re.finditer(r"\b[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+([A-Z]{2,})\b", text):
+        out.add(stem(m.group(1)))
+    return out
 
-    "How many phases..." -> (COUNT, 'phase', True); "Why..." -> (REASON, None, False). Not strict means
-    the kind is likely but not required: "who wrote it" is answered by a name, "who will they invite"
-    perhaps by "policymakers and researchers".
+
+def _content(text: str) -> set[str]:
+    """The stems of what a question asks about: its words less stopwords, wh-words and auxiliaries, and an
+    opening imperative ("Name the...", "List...")."""
+    tokens = words(text)
+    if tokens and tokens[0].lower() in _IMPERATIVES:
+        tokens = tokens[1:]
+    return {stem(w) for w in tokens
+            if w.lower() not in STOPWORDS and w.lower() not in _WH and w.lower() not in _AUXILIARIES}
+
+
+class Asked(NamedTuple):
+    """What the wh-phrase of a question (part) asks for."""
+
+    kind: str | None = None  # NUMBER, DATE, NAME, ... or None when any sentence on topic will do
+    focus: str | None = None  # the head noun, stemmed: 'phase' in "how many phases", 'institution'
+    strict: bool = False  # the sentence must hold the kind; if not, it is preferred but not required
+    relation: str | None = None  # a word the sentence must share, or be close in meaning to ('head', 'wrote')
+    head: str | None = None  # the head noun as written, to compare with names by meaning
+
+
+def answer_kind(part: str) -> Asked:
+    """What the wh-phrase at the start of a question (part) asks for.
+
+    "How many phases..." asks for a COUNT of 'phase'; "Why..." for a REASON. "Who is the head of X?" asks
+    for a NAME, and the sentence must say 'head' (or mean it); "who wrote X?" for one that says who wrote.
     """
     tokens = _question_tokens(part)
     if not tokens:
-        return None, None, False
+        return Asked()
     wh, rest = tokens[0], tokens[1:]
     if wh == "how":
         if not rest:
-            return None, None, False
+            return Asked()
         head = next((w for w in rest[1:3] if w not in STOPWORDS and w not in _AUXILIARIES), None)
         if rest[0] == "much":
             if head in _NOUN_TYPES and _NOUN_TYPES[head] in _QUANTITIES:
-                return _NOUN_TYPES[head], stem(head), True
+                return Asked(_NOUN_TYPES[head], stem(head), True)
             if head == "money":
-                return MONEY, None, True
-            return (SHARE if rest[1:2] == ["of"] else NUMBER), None, True
+                return Asked(MONEY, None, True)
+            return Asked(SHARE if rest[1:2] == ["of"] else NUMBER, None, True)
         if rest[0] == "many":
-            return COUNT, (stem(head) if head else None), True
+            return Asked(COUNT, stem(head) if head else None, True)
         kind = _HOW.get(rest[0])
-        return kind, None, kind is not None
+        return Asked(kind, None, kind is not None)
     if wh == "when":
-        return DATE, None, True
+        return Asked(DATE, None, True)
     if wh == "where":
-        return PLACE, None, True
+        return Asked(PLACE, None, True)
     if wh == "why":
-        return REASON, None, False
+        return Asked(REASON)
     if wh in ("who", "whom", "whose"):
-        # "Who is the director?" asks for a name; "who will they invite?" most likely, but not surely.
-        return NAME, None, bool(rest) and rest[0] in ("is", "are", "was", "were")
+        if rest and rest[0] in ("is", "are", "was", "were"):
+            # "Who is the head of X?": a name, and the sentence must say what the person is.
+            role = [w for w in _noun_phrase(rest[1:]) if w not in STOPWORDS]
+            return Asked(NAME, None, True, stem(role[-1]) if role else None)
+        # "Who wrote X?": most likely a name, and the sentence must say who wrote; "who will they invite"
+        # may be answered by "policymakers and researchers".
+        verb = rest[0] if rest and rest[0] not in _AUXILIARIES and rest[0] not in STOPWORDS else None
+        return Asked(NAME, None, False, stem(verb) if verb else None)
     # "what/which <noun phrase>": the words before a verb or preposition; "what is X's Y" looks past "is".
     if rest and rest[0] in ("is", "are", "was", "were"):
         rest = rest[1:]
-    phrase = []
-    for w in rest:
-        if w in _NP_STOP or len(phrase) == 5:
-            break
-        phrase.append(w)
+    phrase = _noun_phrase(rest)
     typed = [w for w in phrase if w in _NOUN_TYPES]
     if typed:
         kind = _NOUN_TYPES[typed[-1]]  # the head comes last: "share price" is a price
-        return kind, stem(typed[-1]), kind != TERM  # a term is often quoted, but need not be
+        return Asked(kind, stem(typed[-1]), kind != TERM, None, typed[-1])  # a term is often quoted, need not be
     if any(w.endswith("s") and not w.endswith("ss") and len(w) > 3 and w not in STOPWORDS for w in phrase):
-        return LIST, None, False  # "which dangers", "what are the stages": several items
-    return None, None, False
+        return Asked(LIST)  # "which dangers", "what are the stages": several items
+    return Asked()
+
+
+def _noun_phrase(tokens: list[str]) -> list[str]:
+    """The words of a question up to its first verb or preposition: "the chief executive" of "...of X"."""
+    phrase = []
+    for w in tokens:
+        if w in _NP_STOP or len(phrase) == 5:
+            break
+        phrase.append(w)
+    return phrase
 
 
 class ExtractiveAnswerer:
@@ -284,7 +344,7 @@ class ExtractiveAnswerer:
         # what is asked (revenue, founders), not merely about whom. One batch for everything.
         texts = [p.text for p in parts] + [_without(p.text, p.groups) for p in parts]
         vectors = self.embedder.embed(texts + [c.text for c in candidates])
-        ranking = _Ranking(candidates, vectors[2 * len(parts) :], known, proper, lowered)
+        ranking = _Ranking(candidates, vectors[2 * len(parts) :], known, proper, lowered, self.embedder)
         return parts, ranking, vectors[: 2 * len(parts)]
 
 
@@ -292,7 +352,9 @@ class _Ranking:
     """Scores the candidate sentences against each part of a question."""
 
     def __init__(self, candidates: list[_Candidate], vectors: "np.ndarray", known: frozenset[str],
-                 proper: frozenset[str], lowered: frozenset[str]) -> None:
+                 proper: frozenset[str], lowered: frozenset[str], embedder: "Embedder | None" = None) -> None:
+        self.embedder = embedder
+        self._phrase_vectors: dict[str, "np.ndarray"] = {}
         self.candidates = candidates
         self.vectors = vectors
         self.known = known
@@ -317,7 +379,7 @@ class _Ranking:
         and not mostly in lower case ('Lab' in "Sakana's RSI Lab" is the common noun 'lab')."""
         out = []
         for g in part.groups[:1] if part.subject_only else part.groups:
-            telling = frozenset(t for t in g if t not in self.lowered and t not in self.common)
+            telling = frozenset(t for t in g if t not in self.lowered)
             if telling & self.known:
                 out.append(telling)
         return out
@@ -345,27 +407,38 @@ class _Ranking:
         # meaning must do: "Which institution is X associated with?" against "X of Asia e University".
         on_subject = [c for c in self.candidates if all(g & (c.about | c.terms) for g in required)]
         unworded = not any(related_terms(t, c.terms) for c in on_subject for t in telling)
-        weight = sum(self.idf(t) for t in plain) or 1.0
+        # The verb a question turns on ("what did LeCun compare AI to?") counts twice.
+        weights = {t: self.idf(t) * (2 if t == part.predicate else 1) for t in plain}
+        weight = sum(weights.values()) or 1.0
         out = []
         for i, cand in enumerate(self.candidates):
             fails = []
             if any(not g & (cand.about | cand.terms) for g in required):
                 fails.append("about")
-            items = self._holds(cand, part.kind, part.focus, part.asked)
+            # "When will the lab publish?" is not answered by what it published last year.
+            kind = "future date" if part.kind == DATE and part.future else part.kind
+            items = self._holds(cand, kind, part.focus, part.asked)
             if typed and part.kind in _TYPED and part.kind != TERM and not items:
                 fails.append("kind")
             matched = {t for t in plain if related_terms(t, cand.terms)}
-            lexical = sum(self.idf(t) for t in matched) / weight if plain else 0.0
+            lexical = sum(weights[t] for t in matched) / weight if plain else 0.0
             sim, asp = float(similarity[i]), float(aspect_similarity[i])
             # A question worded unlike the sources ("which institution is X associated with?") is answered by a
             # sentence that names its subject itself and holds what is asked for ("X of Asia e University").
             typed_own = (unworded and part.strict and bool(items) and bool(required)
                          and all(g & cand.names for g in required))
-            close = asp >= MEANING_ALONE or sim >= CLOSE or typed_own and sim >= MEANING_ALONE
+            close = (asp >= MEANING_ALONE or sim >= CLOSE
+                     or typed_own and sim >= MEANING_ALONE and self._fits_head(cand, items, part.asked_for.head))
             if sim < MIN_SIMILARITY or not (matched & telling or close):
                 fails.append("relevance")
+            relation = part.asked_for.relation
+            if relation and not related_terms(relation, cand.terms) and asp < CLOSE:
+                # "Who is the head of X?" is not answered by who founded X; "who wrote X?" is answered by a
+                # sentence that says 'wrote', or who it came from ("a post by...", "the warning came from...").
+                if part.strict or not _BY_NAME.search(cand.text):
+                    fails.append("relation")
             corrects = any(self._holds(cand, role, None, part.asked) for role in missing)
-            score = 0.3 * sim + 0.3 * asp + 0.4 * lexical + 0.1 * corrects + 0.01 / cand.source
+            score = W_SIM * sim + W_ASPECT * asp + W_LEXICAL * lexical + 0.1 * corrects + 0.01 / cand.source
             if required and all(g & cand.names for g in required):
                 score += 0.05  # it states the names itself rather than by reference: the safer quote
             if items:
@@ -392,7 +465,7 @@ class _Ranking:
             # "Who will they invite?" may be answered by "policymakers and researchers" when no name fits.
             features = self.features(part, vector, aspect, typed=False)
             passing = [i for i, f in enumerate(features) if not f["fails"]]
-        if not passing and not part.strict and len(self.required(part)) > 1:
+        if not passing and part.kind == REASON and len(self.required(part)) > 1:
             # "Why did LeCun, as Anthropic's chief scientist, warn...": no sentence ties the two names, and
             # what the sources say about the first one is the answer to quote (here, that the premise is wrong).
             features = self.features(part, vector, aspect, typed=False, every_name=False)
@@ -407,6 +480,12 @@ class _Ranking:
             return []
         scored = sorted(((features[i]["score"], i) for i in passing), reverse=True)
         best = scored[0][0]
+        correcting = [(score, i) for score, i in scored if features[i]["corrects"]]
+        if correcting:
+            # The question names something no source has ("its lab in Osaka"): lead with what the sources
+            # say in its place ("a lab in Tokyo"), then whatever else answers.
+            scored.remove(correcting[0])
+            scored.insert(0, correcting[0])
         picked: list[int] = []
         covered: set[str] = set().union(*(self.candidates[j].terms for j in chosen)) if chosen else set()
         seen_items: set[str] = set()
@@ -418,7 +497,8 @@ class _Ranking:
             if i in chosen or self._repeats(i, chosen + picked):
                 continue
             items = features[i]["items"]
-            if picked and not ((cand.terms - covered) & wanted or items - seen_items):
+            adds = {t for t in wanted if related_terms(t, cand.terms) and not related_terms(t, covered)}
+            if picked and not (adds or items - seen_items):
                 continue  # says nothing the sentences already picked do not
             picked.append(i)
             self.corrects[i] = features[i]["corrects"]
@@ -432,6 +512,17 @@ class _Ranking:
                 picked += [j for j in following if not self._repeats(j, chosen + picked)][: limit - len(picked)]
         return picked
 
+    def _fits_head(self, cand: _Candidate, items: set[str], head: str | None) -> bool:
+        """Whether a name the sentence gives is the kind of thing asked for, by meaning: "Asia e University"
+        for "which institution", not "Anthropic" for "which university". Without a head noun, any name."""
+        if head is None or self.embedder is None:
+            return True
+        phrases = _item_phrases(cand.text, items)
+        missing = [t for t in [head, *phrases] if t not in self._phrase_vectors]
+        if missing:
+            self._phrase_vectors.update(zip(missing, self.embedder.embed(missing)))
+        return any(float(self._phrase_vectors[head] @ self._phrase_vectors[p]) >= FITS_HEAD for p in phrases)
+
     def _repeats(self, i: int, others: list[int]) -> bool:
         return any(float(self.vectors[i] @ self.vectors[j]) > NEAR_REPEAT for j in others)
 
@@ -443,12 +534,15 @@ class _Ranking:
         if kind == MONEY:
             return numbers if _MONEY.search(cand.text) else set()
         if kind == SHARE:
-            return numbers | {m.group(0).lower() for m in _FRACTION.finditer(cand.text)}
+            # "What share of the code": a percentage or a fraction; a number alone may count anything.
+            return {m.group(0).lower() for m in _FRACTION.finditer(cand.text)}
         if kind == COUNT:
             # "How many phases": a number counting that thing ("a four-phase path", "80 researchers").
             return numbers if focus is None else _counted(cand.text, focus) - asked
         if kind == DATE:
             return {d for d in cand.dates if d not in asked}
+        if kind == "future date":
+            return {d for d in cand.dates if d not in asked} if _FUTURE.search(cand.text) else set()
         if kind == DURATION:
             return {t for t in cand.terms if t in _TIME_UNITS} | {d for d in cand.dates if d not in asked}
         if kind == PLACE:
@@ -487,7 +581,7 @@ class _Ranking:
 
 def _parts(question: str) -> list[_Part]:
     parts: list[_Part] = []
-    whole_plain = content_terms(question) - question_entities(question)
+    whole_plain = _content(question) - question_entities(question) - _attached_acronyms(question)
     whole_groups = _name_groups(question)
     for a, b in sentence_spans(question):
         sentence = question[a:b].strip()
@@ -496,20 +590,44 @@ def _parts(question: str) -> list[_Part]:
         pieces = [p.strip(" ,;:") for p in _PART_SPLIT.split(sentence)] if asks else [sentence]
         pieces = [p for p in pieces if p]
         for i, piece in enumerate(pieces):
-            kind, focus, strict = answer_kind(piece)
+            asked_for = answer_kind(piece)
+            kind = asked_for.kind
             # "The co-founder who wrote the post: how soon..." - a description before the question is a statement.
             premise = not asks or (kind is None and i == 0 and len(pieces) > 1 and not _starts_with_wh(piece))
             groups = _name_groups(piece)
-            plain = content_terms(piece) - set().union(*groups) if groups else content_terms(piece)
+            plain = _content(piece) - set().union(*groups) - _attached_acronyms(piece)
             text, subject_only = piece, premise
-            if len({t for t in plain if t not in _FRAME}) < 2 and not premise:
+            if len({t for t in plain if t not in _FRAME}) + len(groups) < 2 and not premise:
                 # "...and in what year?", "When did that happen?": too short to stand alone; it asks about the
                 # rest of the question, whose first name is its subject.
-                text, plain, subject_only = question, plain | whole_plain, True
+                text, plain, subject_only = question, plain | whole_plain, not groups
                 groups = groups or whole_groups
-            parts.append(_Part(text, kind, focus, strict, premise, groups, subject_only,
-                               [_role(text, g) for g in groups], plain, content_terms(text) | plain))
+            parts.append(_Part(text, asked_for, premise, groups, subject_only, [_role(text, g) for g in groups],
+                               plain, _content(text) | plain, bool(_FUTURE.search(piece)), _predicate(piece)))
     return parts
+
+
+def _predicate(text: str) -> str | None:
+    """The verb after the named subject of "what did X compare Y to?" or "what does the company name Sakana
+    translate to?": the word the answer most needs. None when the question has no such shape."""
+    tokens = words(text)
+    lowered = [w.lower() for w in tokens]
+    aux = next((k for k, w in enumerate(lowered[:6]) if w in _AUXILIARIES), None)
+    if aux is None:
+        return None
+    window = tokens[aux + 1 : aux + 8]
+    start = next((k for k, w in enumerate(window) if w[0].isupper()), None)
+    if start is None:
+        return None
+    end = start
+    while end < len(window) and window[end][0].isupper():
+        end += 1  # past the subject's name: "Yann LeCun"
+    for w in window[end:]:
+        lower = w.lower()
+        if w[0].isupper() or lower in STOPWORDS or lower in _LIGHT_VERBS:
+            continue
+        return stem(w)
+    return None
 
 
 def _role(text: str, group: frozenset[str]) -> str:
@@ -598,6 +716,24 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
                 about, frozenset(number_tokens(text)), dates,
             ))
     return out, proper, lowered
+
+
+def _item_phrases(text: str, items: set[str]) -> list[str]:
+    """The runs of words of a text that make up the given names: "Asia e University" for {'asia', 'university'}."""
+    phrases, run, gap = [], [], []
+    for w in words(text):
+        if stem(w) in items:
+            run += gap + [w]
+            gap = []
+        elif run and w.islower() and len(w) <= 3 and not gap:
+            gap = [w]  # "Asia e University", "Bank of Japan"
+        else:
+            if run:
+                phrases.append(" ".join(run))
+            run, gap = [], []
+    if run:
+        phrases.append(" ".join(run))
+    return phrases
 
 
 def _counted(text: str, focus: str) -> set[str]:
