@@ -178,7 +178,8 @@ def check_entities(case: Case) -> list[Check]:
     claim_index = TextIndex(claim_toks)
     rivals = [e for e in ev_ents if not claim_index.has_entity(e) and e.keys[-1] not in CALENDAR_WORDS]
     best = case.best or case.evidence[0]
-    best_index = TextIndex(best.toks)
+    aside = aside_positions(best.toks)
+    best_index = TextIndex([t for k, t in enumerate(best.toks) if k not in aside])  # 'X, an adviser to Y, said'
     ev_subject = subject_of(best, case)
     claim_subject = next((e for e in claim_ents if e.start <= 3 and not is_modifier(e, claim_toks)), None)
     for ent in claim_ents:
@@ -207,18 +208,48 @@ def check_entities(case: Case) -> list[Check]:
     return checks
 
 
-def name_context(toks: list[Tok], ent: Entity, size: int = 3) -> set[str]:
+# Words that open a phrase put beside a name ('Jones, one of the authors', 'Ha, who worked at Google'), as opposed
+# to the verb of the sentence ('Holt, criticised the plan').
+_APPOSITION_START = frozenset("a an the one its his her their who whom whose which where".split())
+
+
+def aside_positions(toks: list[Tok]) -> set[int]:
+    """Positions inside an aside set off by commas that describes what stands before it ('Carla Mendes, a former
+    adviser to Jonas Holt, criticised the plan'). A comma followed by 'and'/'or' ends a list item instead."""
+    found: set[int] = set()
+    for c, t in enumerate(toks):
+        if t.low != "," or c + 1 >= len(toks) or toks[c + 1].cap or toks[c + 1].low in ("and", "or", "but"):
+            continue
+        close = next((k for k in range(c + 1, min(len(toks), c + 16)) if toks[k].low in ",.;:!?"), None)
+        if close is None or toks[close].low != "," or (close + 1 < len(toks) and toks[close + 1].low in ("and", "or")):
+            continue
+        found.update(range(c, close + 1))
+    return found
+
+
+def name_context(toks: list[Tok], ent: Entity, size: int = 5) -> set[str]:
     """What a name is described by: up to ``size`` content words on each side within its clause ('Jack Clark,
-    head of the institute' -> head, institute), names included, words that suit any name ('said') not. To the
-    right two commas may be crossed, for an apposition or a list ('generates, tests, and iterates'); to the left
-    a comma closes a phrase about something else ('After six weeks of repairs, the bridge reopened')."""
+    head of the institute' -> head, institute), other names included, words that suit any name
+    ('said') not. To the right two commas may be crossed, for an apposition or a list ('generates, tests, and
+    iterates'); to the left a comma closes a phrase about something else ('After six weeks of repairs, the bridge
+    reopened'). A name inside an aside ('OpenAI, like Anthropic, is ...', 'X, an adviser to Y, criticised') is
+    described by the aside and what is put beside it ('including Jones, one of the authors'), not by the
+    sentence's verb; one that ends a list item ('..., and the Darwin Machine, which ...') is not in an aside."""
     found: set[str] = set()
+    inside_aside = False
     for step, k in ((-1, ent.start - 1), (1, ent.end)):
         taken, commas = 0, 0
+        limit = 0 if step < 0 else 2
+        if inside_aside and k + 1 < len(toks) and toks[k + 1].low not in _APPOSITION_START:
+            limit = 0
         while 0 <= k < len(toks) and taken < size:
             t = toks[k]
             commas += t.low == ","
-            if t.low in (".", ";", ":", "!", "?") or commas > (2 if step > 0 else 0):
+            if t.low in (".", ";", ":", "!", "?") or commas > limit:
+                inside_aside = (
+                    step < 0 and t.low == "," and toks[k + 1].low not in ("and", "or", "but")
+                    and ent.end < len(toks) and toks[ent.end].low == ","
+                )
                 break
             if is_content(t) and t.low not in LIGHT:
                 found.add(t.stem)
@@ -230,17 +261,16 @@ def name_context(toks: list[Tok], ent: Entity, size: int = 3) -> set[str]:
 def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence], proper: set[str]) -> Entity | None:
     """The name the evidence attaches the claim's description of ``ent`` to, when that is another name: 'Jack
     Clark, head of the institute' where the passage has 'Marina Favaro, head of the institute, and co-founder Jack
-    Clark'. The same test as for numbers: the rival's surroundings must share clearly more with the claim's (the
-    passage's are taken wider: its sentences are longer, with more between a name and what is said of it). A
+    Clark'. The same test as for numbers: the rival's surroundings must share clearly more with the claim's. A
     rival named in the claim's description, or standing next to ``ent`` in the passage, shares those words for
     that reason and proves nothing; a rival the claim also names must have lost its own description there."""
-    context = name_context(claim_toks, ent, 5)
+    context = name_context(claim_toks, ent)
     own = {stem(k) for k in ent.keys}
     claim_names = entities(claim_toks, proper)
     same, rivals = None, []
     for sentence in evidence:
         for other in entities(sentence.toks, proper):
-            around = name_context(sentence.toks, other, 5)
+            around = name_context(sentence.toks, other)
             overlap = len(context & around)
             if same_name(ent, other):
                 same = max(same or 0, overlap)
@@ -248,8 +278,8 @@ def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence
                 continue  # 'in March', 'Japanese startup': not who or what the statement is about
             elif {stem(k) for k in other.keys} & context or own & around:
                 continue
-            elif any(same_name(c, other) and len(name_context(claim_toks, c, 5) & around) >= 2 for c in claim_names):
-                continue  # the claim says of the rival what the passage says of it
+            elif any(same_name(c, other) and len(name_context(claim_toks, c) & around) >= max(2, overlap) for c in claim_names):
+                continue  # the claim says of the rival what the passage says of it, at least as closely
             else:
                 rivals.append((overlap, other))
     if same is None:
@@ -261,13 +291,14 @@ def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence
 
 
 def same_name(a: Entity, b: Entity) -> bool:
-    """Two mentions of one name, an acronym included ('US' and 'United States', 'RSI' and 'recursive
-    self-improvement' is not a name)."""
+    """Two mentions of one name: a shared name word ('Clark', 'Jack Clark'), or an acronym and the name it
+    shortens ('US' and 'United States')."""
     if entity_matches(a, b):
         return True
     for short, long_ in ((a, b), (b, a)):
         if short.acronym and len(long_.keys) >= 2:
-            if "".join(k[0] for k in long_.keys) == short.keys[0] or " ".join(long_.keys) in ALIASES.get(short.keys[0], ()):
+            initials = "".join(k[0] for k in long_.keys)
+            if initials == short.keys[0] or " ".join(long_.keys) in ALIASES.get(short.keys[0], ()):
                 return True
     return False
 
@@ -275,9 +306,13 @@ def same_name(a: Entity, b: Entity) -> bool:
 def subject_of(sentence: Sentence, case: Case) -> Entity | None:
     """The name a sentence is about: a name among its first words (not a modifier such as 'Japanese'), or for
     'He'/'She' the nearest name in the sentences before it."""
-    subject = next(
-        (e for e in entities(sentence.toks, case.proper) if e.start <= 3 and not is_modifier(e, sentence.toks)), None
-    )
+    names = entities(sentence.toks, case.proper)
+    subject = next((e for e in names if e.start <= 3 and not is_modifier(e, sentence.toks)), None)
+    if subject is not None and len(subject.keys) == 1:
+        # 'Fleet owner Carla Mendes': a word before a title is part of the title, the name follows it.
+        titled = next((e for e in names if subject.end < e.start <= subject.end + 2 and len(e.keys) >= 2), None)
+        if titled is not None and all(not t.cap for t in sentence.toks[subject.end : titled.start]):
+            subject = titled
     if subject is not None or not sentence.toks or sentence.toks[0].low not in ("he", "she"):
         return subject
     for earlier in sorted(

@@ -38,10 +38,12 @@ UN_WORDS = {
     "unclear": "clear", "unknown": "known", "unproven": "proven", "unlikely": "likely", "unable": "able",
     "impossible": "possible", "incapable": "capable", "uncertain": "certain", "unaware": "aware", "unsure": "sure",
     "unsafe": "safe", "unconfirmed": "confirmed", "unsuccessful": "successful", "insufficient": "sufficient",
-    "unnecessary": "necessary", "unrealistic": "realistic", "unreached": "reached", "unsolved": "solved",
+    "unnecessary": "necessary", "unrealistic": "realistic", "unsolved": "solved",
 }
+# Words that begin like a negation and are none: 'under-', 'unit', reversals ('unveil', 'unlock'), 'dis-' stems.
 NEG_PREFIX_EXEMPT = re.compile(
-    r"^(?:under|uni|unit|until|unless|unveil|unleash|unlock|unfold|unravel|uncover|unpack|discuss|dispos|display|distr|disc)"
+    r"^(?:under|uni|unit|until|unless|unveil|unleash|unlock|unfold|unravel|uncover|unpack"
+    r"|discuss|dispos|display|distr|disc|dismiss|distan|diseas)"
 )
 
 # Words that make a statement stronger or wider than a hedged source may allow.
@@ -180,8 +182,8 @@ soon still then there thus today together too very when where why instead
 
 ORDINARY_SUFFIX = re.compile(r"(?:ing|ly|ed|s|tion|sion|ment|ness|ity|ive|ous|ful|able|ible|ism|ist|ise|ize)$")
 CLOSED_CLASSES = (
-    STOPWORDS, FUNCTION_WORDS, LIGHT, _DISCOURSE, NEGATORS, BOOSTERS, HEDGES, QUANTIFIER_RANK, NUMBER_WORDS, ORDINAL_WORDS,
-    SPEECH_VERBS, FRACTIONS, SCALES,
+    STOPWORDS, FUNCTION_WORDS, LIGHT, _DISCOURSE, NEGATORS, BOOSTERS, HEDGES, QUANTIFIER_RANK, NUMBER_WORDS,
+    ORDINAL_WORDS, SPEECH_VERBS, FRACTIONS, SCALES,
 )
 
 

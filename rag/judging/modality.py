@@ -68,12 +68,14 @@ def _future_is_stated(claim_toks: list[Tok], i: int, best: list[Tok]) -> bool:
 
 def _sets_against_alternative(toks: list[Tok]) -> bool:
     """Does the sentence contrast what it says with something else ('instead of', 'rather than', 'less', 'not X
-    but Y')? Then it states the exclusion that an 'only' in the claim makes."""
+    but Y') or state a condition ('not without Y')? Then it states the exclusion that an 'only' in the claim makes."""
     lows = [t.low for t in toks]
     pairs = set(zip(lows, lows[1:]))
-    return bool({("instead", "of"), ("rather", "than")} & pairs) or bool({"less", "fewer"} & set(lows)) or (
-        "not" in lows and "but" in lows[lows.index("not") :]
-    )
+    if {("instead", "of"), ("rather", "than")} & pairs or {"less", "fewer"} & set(lows):
+        return True
+    # 'not X but Y'; 'cannot sail without a pilot', a condition, is 'can only sail with a pilot'
+    denial = next((k for k, t in enumerate(toks) if t.neg and t.low != "without"), None)
+    return denial is not None and bool({"but", "without", "unless"} & set(lows[denial + 1 :]))
 
 
 def _is_soft_booster_ok(toks: list[Tok], i: int) -> bool:

@@ -31,7 +31,7 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
     in_scope: set[int] = set()
     open_: set[str] = set()
     unanchored = 0
-    conditions = _conditions(toks)
+    conditions = _conditions(toks, other_stems)
 
     def deny(k: int) -> None:
         negated.add(toks[k].stem)
@@ -59,7 +59,7 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
             # 'not just coding helpers' denies 'just', not 'coding helpers'
             negated.add(JUST)
             continue
-        k = _scope_head(toks, first)
+        k = _clause_verb(toks, first) if t.low == "unless" else _scope_head(toks, first)
         if k is None:
             unanchored += 1
             continue
@@ -103,7 +103,11 @@ def _negated_root(word: str, other_stems: set[str]) -> str | None:
         return root
     for prefix in ("un", "in", "im", "dis", "non"):
         rest = word[len(prefix) :]
-        if not word.startswith(prefix) or stem(rest) not in other_stems:
+        # 'uncontrollable' against 'control': the root may stand without its '-able'
+        bare = rest[:-4] if rest.endswith(("able", "ible")) and len(rest) > 7 else rest
+        if len(bare) > 3 and bare[-1] == bare[-2] and bare[-1] not in "aeiou":
+            bare = bare[:-1]  # 'controll(able)'
+        if not word.startswith(prefix) or not {stem(rest), stem(bare)} & other_stems:
             continue
         if prefix in ("in", "im") and not rest.endswith(_ADJECTIVE_END):
             continue
@@ -111,17 +115,24 @@ def _negated_root(word: str, other_stems: set[str]) -> str | None:
     return None
 
 
-def _conditions(toks: list[Tok]) -> set[int]:
-    """Positions of 'not ... without' and 'not ... unless' pairs in one clause: together they say 'only if'."""
+def _conditions(toks: list[Tok], other_stems: set[str]) -> set[int]:
+    """Positions of a denial and a later 'without', 'unless' or 'if not' in its clause ('cannot sail without a
+    pilot', 'impossible to control unless managed', 'uncontrollable if not managed'): together they say 'only
+    with', 'only if', and deny nothing."""
     found: set[int] = set()
     for i, t in enumerate(toks):
-        if not t.neg or t.low in ("without", "no", "none", "nothing", "nobody"):
+        if t.low in ("without", "no", "none", "nothing", "nobody", "unless"):
+            continue
+        if not (t.neg or _negated_root(t.low, other_stems) is not None):
             continue
         for j in range(i + 1, len(toks)):
             if toks[j].low in _CLAUSE_END or toks[j].low in ("but", "however", "although", "though"):
                 break
             if toks[j].low in ("without", "unless"):
                 found |= {i, j}
+                break
+            if toks[j].low == "if" and j + 1 < len(toks) and toks[j + 1].neg:
+                found |= {i, j, j + 1}
                 break
     return found
 
@@ -144,6 +155,22 @@ def _scope_head(toks: list[Tok], start: int) -> int | None:
             return k
         k += 1
     return None
+
+
+_AUXILIARIES = frozenset("is are was were be been has have had do does did will would can could may might should must".split())
+
+
+def _clause_verb(toks: list[Tok], start: int) -> int | None:
+    """The verb of the clause that starts at ``start`` ('unless inspectors approved the repairs' -> approved): the
+    word after an auxiliary if there is one, else the second content word when the first is its subject."""
+    end = next((k for k in range(start, len(toks)) if toks[k].low in SCOPE_STOP), len(toks))
+    aux = next((k for k in range(start, end) if toks[k].low in _AUXILIARIES), None)
+    if aux is not None:
+        return _scope_head(toks[:end], aux + 1)
+    words = [k for k in range(start, end) if is_content(toks[k]) and not is_adverb(toks[k].low)]
+    if len(words) >= 2 and words[1] == words[0] + 1:
+        return words[1]
+    return words[0] if words else None
 
 
 def _joined_verbs(toks: list[Tok], head: int) -> list[int]:

@@ -123,8 +123,8 @@ def paired_elsewhere(q: _Quantity, claim_toks: list[Tok], evidence: list[Sentenc
             continue
         # Only if the claim itself pairs them: in '$9 billion at the end of 2025, ... about $50 billion' the year
         # belongs to the nearer amount.
-        nearest = min((x for x in claimed if x is not r and x.kind == q.kind), key=lambda x: abs(x.index - r.index))
-        if nearest is not q:
+        nearest = min((x for x in claimed if x.kind == q.kind), key=lambda x: abs(x.index - r.index))
+        if nearest.index != q.index:
             continue
         for sentence in evidence:
             found = quantities(sentence.toks)

@@ -23,7 +23,9 @@ def speakers(toks: list[Tok], ents: list[Entity], fallback: list[Entity]) -> lis
         if t.low == "according" and i + 1 < len(toks) and toks[i + 1].low == "to":
             found.extend(e for e in ents if i + 2 <= e.start <= i + 5)
             continue
-        if t.low not in SPEECH_VERBS or (t.low.startswith("call") and toks[i + 1 : i + 2] and toks[i + 1].low not in ("for", "on")):
+        if t.low not in SPEECH_VERBS:
+            continue
+        if t.low.startswith("call") and i + 1 < len(toks) and toks[i + 1].low not in ("for", "on"):
             continue  # 'call' speaks in 'call for', 'call on'; in 'what researchers call RSI' it names
         if 0 < i < len(toks) - 1 and toks[i + 1].low in PARTICIPLE_NEXT and t.low.endswith(("ed", "id", "ld", "wn")):
             prev = toks[i - 1]
