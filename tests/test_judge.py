@@ -188,6 +188,122 @@ def test_threshold_moves_the_decision(embedder):
     assert strict.score == lenient.score
 
 
+# -- checks for what similarity misses, on more passages written for these tests
+
+SURVEY = (
+    "The survey was led by Tomas Berg, head of the marine institute, and deputy director Ana Ruiz. "
+    "Ana Ruiz previously worked at the Lisbon aquarium."
+)
+TOLL = "Fleet owner Carla Mendes, a former adviser to mayor Jonas Holt, criticised the toll plan."
+REVENUE = "Revenue rose to $80 million in 2024, up from $50 million in 2022."
+PLANS = "The council could approve the funding next month. Engineers are expected to finish the repairs by spring."
+
+
+@pytest.mark.parametrize(
+    "passage, claim, supported",
+    [
+        # What is said of one name, said of another.
+        (SURVEY, "The survey was led by Ana Ruiz, head of the marine institute, and deputy director Tomas Berg.", False),
+        (SURVEY, "Tomas Berg previously worked at the Lisbon aquarium.", False),
+        (SURVEY, "Tomas Berg, head of the marine institute, led the survey with deputy director Ana Ruiz.", True),
+        # A name in an aside is not the one who acts or speaks.
+        (TOLL, "Mayor Jonas Holt criticised the toll plan.", False),
+        (TOLL, "Carla Mendes, who once advised the mayor, criticised the toll plan.", True),
+        # A year belongs to the amount next to it.
+        (REVENUE, "Revenue rose to $80 million in 2022.", False),
+        (REVENUE, "Revenue, which was $50 million in 2022, climbed to $80 million in 2024.", True),
+    ],
+)
+def test_names_and_numbers_stay_with_what_is_said_of_them(judge, passage, claim, supported):
+    assert verdict(judge, claim, passage).supported is supported
+
+
+def test_quoted_words_must_be_the_passages(judge):
+    passage = 'The mayor called the plan "a costly gamble".'
+    assert not verdict(judge, 'The mayor called the plan "a risky gamble".', passage).supported
+    assert verdict(judge, 'The mayor described the plan as "a costly gamble".', passage).supported
+
+
+def test_a_function_word_opening_a_claim_is_not_a_name(judge):
+    v = verdict(judge, "Amid six weeks of repairs, engineers from Halden Structures replaced 40 percent of the "
+                       "deck's steel cables.", BRIDGE)
+    assert v.supported, v
+
+
+def test_approximate_amounts(judge):
+    passage = "The port authority has borrowed nearly $2 billion since 2019."
+    assert verdict(judge, "The port authority has borrowed roughly $2 billion since 2019.", passage).supported
+    assert not verdict(judge, "The port authority has borrowed more than $2 billion since 2019.", passage).supported
+
+
+@pytest.mark.parametrize(
+    "passage, claim, supported",
+    [
+        # 'unless X' is 'if not X'.
+        ("Officials said the bridge would stay shut unless inspectors approved the repairs.",
+         "Officials said the bridge would stay shut if inspectors did not approve the repairs.", True),
+        ("Officials said the bridge would stay shut unless inspectors approved the repairs.",
+         "Officials said the bridge would stay shut if inspectors approved the repairs.", False),
+        # 'not ... without' states a condition: 'only with'.
+        ("The ferry cannot sail without a licensed pilot on board.",
+         "The ferry can only sail with a licensed pilot on board.", True),
+        ("The ferry cannot sail without a licensed pilot on board.",
+         "The ferry can sail without a licensed pilot on board.", False),
+        # A parenthesis does not end the negation's reach.
+        ("The robots cannot, without a human operator, unload the containers.",
+         "The robots are unable to unload the containers without a human operator.", True),
+        ("The robots cannot, without a human operator, unload the containers.",
+         "The robots can unload the containers without a human operator.", False),
+        # The denial reaches a verb joined to the denied one.
+        ("The cranes are not capable of lifting the new containers and stacking them.",
+         "The cranes cannot stack the new containers.", True),
+        ("The cranes are not capable of lifting the new containers and stacking them.",
+         "The cranes can stack the new containers.", False),
+        # 'No one has shown that X' leaves X open; a claim may not assert it.
+        ("No one has shown that the new terminal can attract traffic from Castlebay.",
+         "The new terminal has been shown to attract traffic from Castlebay.", False),
+        ("No one has shown that the new terminal can attract traffic from Castlebay.",
+         "It has not been shown that the new terminal can attract traffic from Castlebay.", True),
+        # A negative prefix on an adjective.
+        ("Marsh is an informal adviser to the city council.", "Marsh is a formal adviser to the city council.", False),
+    ],
+)
+def test_negation_scope(judge, passage, claim, supported):
+    assert verdict(judge, claim, passage).supported is supported
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("The council has approved the funding.", False),
+        ("Engineers have finished the repairs.", False),
+        ("The council may approve the funding next month.", True),
+        ("Engineers should finish the repairs by spring.", True),
+    ],
+)
+def test_what_may_happen_is_not_what_has_happened(judge, claim, supported):
+    v = verdict(judge, claim, PLANS)
+    assert v.supported is supported, v
+    if not supported:
+        assert "may or would happen" in v.reason
+
+
+def test_a_cause_the_passage_does_not_give(judge):
+    side_by_side = "The bridge was closed for six weeks. Traffic in the town centre rose sharply."
+    v = verdict(judge, "Traffic in the town centre rose sharply because the bridge was closed.", side_by_side)
+    assert not v.supported and "cause" in v.reason
+    stated = "Traffic in the town centre rose sharply because the bridge was closed."
+    assert verdict(judge, "The closure of the bridge caused traffic in the town centre to rise sharply.", stated).supported
+    turned = verdict(judge, "Rising traffic in the town centre led to the closure of the bridge.", stated)
+    assert not turned.supported and "around" in turned.reason
+
+
+def test_only_needs_a_passage_that_excludes_the_alternative(judge):
+    days = "With the new cranes, unloading a ship takes days instead of weeks."
+    assert verdict(judge, "With the new cranes, unloading a ship takes only days rather than weeks.", days).supported
+    assert not verdict(judge, "Only Halden Structures replaced the deck's steel cables.", BRIDGE).supported
+
+
 def balanced_accuracy(judge: HeuristicJudge, path: Path) -> float:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     verdicts = judge.judge_many([(r["claim"], [r["context"]]) for r in rows])
@@ -202,7 +318,7 @@ def test_heldout_balanced_accuracy(judge):
 
 
 def test_claim_datasets_are_balanced_and_well_formed():
-    for name, minimum in (("claims_dev.jsonl", 50), ("claims_heldout.jsonl", 40)):
+    for name, minimum in (("claims_dev.jsonl", 50), ("claims_heldout.jsonl", 40), ("claims_seeds.jsonl", 60)):
         rows = [json.loads(line) for line in (DATASETS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
         assert len(rows) >= minimum
         assert len({r["id"] for r in rows}) == len(rows)
@@ -382,3 +498,14 @@ def test_claim_contexts_are_verbatim_corpus_text():
             row = json.loads(line)
             context = " ".join(row["context"].split())
             assert any(context in text for text in texts), f"{name} {row['id']}: context not found in corpus/"
+
+
+SEEDS = Path("/work/shared/seeds")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seed articles are not on this machine")
+def test_seed_claim_contexts_are_verbatim_seed_text():
+    texts = [" ".join(path.read_text(encoding="utf-8").split()) for path in sorted(SEEDS.glob("*.txt"))]
+    for line in (DATASETS / "claims_seeds.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        assert any(" ".join(row["context"].split()) in text for text in texts), row["id"]
