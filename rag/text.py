@@ -150,8 +150,12 @@ _IRREGULAR = {
 
 
 def base_term(term: str) -> str:
-    """A stem with irregular past forms mapped to their verb and a final 'e' dropped, for matching only."""
-    return _IRREGULAR.get(term, term).rstrip("e")
+    """A stem with irregular past forms mapped to their verb, '-ation' nouns to theirs ('valuation' and
+    'values') and a final 'e' dropped, for matching only."""
+    term = _IRREGULAR.get(term, term)
+    if term.endswith("ation") and len(term) >= 9:
+        term = term[:-5]
+    return term.rstrip("e")
 
 
 def related_terms(term: str, others: "set[str] | frozenset[str]") -> bool:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
@@ -46,12 +48,14 @@ MEANING_ALONE = 0.5  # cosine, names left out, at which a sentence is relevant w
 CLOSE = 0.7  # cosine, as written, at which a sentence is relevant without sharing a telling word
 FITS_HEAD = 0.4  # cosine between "institution" and "Asia e University": a name of the kind asked for
 MIN_SCORE = 0.3
-# A sentence's score: its similarity to the question as asked and without the names, and the share of the
-# question's words it uses (rarer words weigh more), plus small bonuses.
-W_SIM, W_ASPECT, W_LEXICAL = 0.3, 0.3, 0.4
+# A sentence's score: its similarity to the question as asked, the share of the question's words it uses
+# (rarer words weigh more) and, a little, its similarity without the names (noisy for short questions: it
+# mostly serves the relevance check), plus small bonuses.
+W_SIM, W_ASPECT, W_LEXICAL = 0.5, 0.1, 0.4
 KEEP_RATIO = 0.85  # a further sentence for the same part must score this share of the part's best
 PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check
 NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says nothing new
+SENTENCE_CACHE = 4096  # sentence vectors kept between questions (a few MB)
 COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('AI' in an AI corpus)
 
 # What a question asks for, read off its wh-phrase.
@@ -89,6 +93,7 @@ _MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million
 _LIGHT_VERBS = frozenset("think say said believe decide want plan expect see consider claim argue hope try get "
                          "make let".split())
 _FUTURE = re.compile(r"\b(will|going to|plans? to|planned|scheduled|upcoming|next)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(not|never|no|none|nobody|neither|nor|yet to)\b|n't\b", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\b(all|none|every|no|most|half|entire|entirely|only)\b", re.IGNORECASE)
 _FRACTION = re.compile(r"%|\b(percent|per cent|half|third|quarter|majority|minority)\b", re.IGNORECASE)
 _TIME_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade century soon".split())
@@ -107,7 +112,8 @@ _QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)|‘[^’]*(?:’|$)")
 _CAPITALISED_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+")
 _ONWARD = frozenset("also another further furthermore moreover additionally similarly likewise examples instance "
                     "next second third finally".split())
-_BY_NAME = re.compile(r"\b(?:by|from)\s+(?:[a-z]+\s+){0,2}[A-Z]")  # "written by Marina Favaro": who did it
+# "written by Marina Favaro", "the warning came from Marina Favaro": who did it, by full name.
+_BY_NAME = re.compile(r"\b(?:by|from)\s+(?:[a-z]+\s+){0,2}[A-Z][\w\-]+\s+[A-Z]")
 # Splits "What X, and why Y?" into its parts; the lookahead keeps the wh-word with the second part.
 _PART_SPLIT = re.compile(
     r"(?:,\s*(?:and|but)\s+|\s+and\s+|;\s*|:\s+)(?=(?:(?:in|at|on|by|for|from|to|of|with)\s+)?"
@@ -243,6 +249,7 @@ def answer_kind(part: str) -> Asked:
     if not tokens:
         return Asked()
     wh, rest = tokens[0], tokens[1:]
+    capitalised = {w.lower() for w in words(part)[1:] if w[0].isupper()}
     if wh == "how":
         if not rest:
             return Asked()
@@ -265,9 +272,11 @@ def answer_kind(part: str) -> Asked:
         return Asked(REASON)
     if wh in ("who", "whom", "whose"):
         if rest and rest[0] in ("is", "are", "was", "were"):
-            # "Who is the head of X?": a name, and the sentence must say what the person is.
             role = [w for w in _noun_phrase(rest[1:]) if w not in STOPWORDS]
-            return Asked(NAME, None, True, stem(role[-1]) if role else None)
+            if not role or role[0] in capitalised:
+                return Asked()  # "Who is Marina Favaro?" asks what she is, not for a name
+            # "Who is the head of X?": a name, and the sentence must say what the person is.
+            return Asked(NAME, None, True, stem(role[-1]))
         # "Who wrote X?": most likely a name, and the sentence must say who wrote; "who will they invite"
         # may be answered by "policymakers and researchers".
         verb = rest[0] if rest and rest[0] not in _AUXILIARIES and rest[0] not in STOPWORDS else None
@@ -276,6 +285,12 @@ def answer_kind(part: str) -> Asked:
     if rest and rest[0] in ("is", "are", "was", "were"):
         rest = rest[1:]
     phrase = _noun_phrase(rest)
+    if phrase and phrase[-1] == "name" and rest[len(phrase) : len(phrase) + 1] == ["of"]:
+        # "What is the name of X's chief technology officer?" is "who is X's chief technology officer?"
+        role = [w for w in _noun_phrase(rest[len(phrase) + 1 :]) if w not in STOPWORDS and w not in capitalised]
+        if role:
+            kind = _NOUN_TYPES.get(role[-1], NAME)
+            return Asked(kind, stem(role[-1]), True, stem(role[-1]), role[-1])
     typed = [w for w in phrase if w in _NOUN_TYPES]
     if typed:
         kind = _NOUN_TYPES[typed[-1]]  # the head comes last: "share price" is a price
@@ -301,6 +316,8 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: "Embedder") -> None:
         self.embedder = embedder
         self.model = embedder.model_id
+        self._sentence_vectors: OrderedDict[str, "np.ndarray"] = OrderedDict()
+        self._lock = threading.Lock()  # the assistant may answer from several threads
 
     def stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
         yield self.answer(question, sources)
@@ -344,9 +361,30 @@ class ExtractiveAnswerer:
         # Each part is embedded as asked and without its names: the second says whether a sentence is about
         # what is asked (revenue, founders), not merely about whom. One batch for everything.
         texts = [p.text for p in parts] + [_without(p.text, p.groups) for p in parts]
-        vectors = self.embedder.embed(texts + [c.text for c in candidates])
+        vectors = self._embed(texts, [c.text for c in candidates])
         ranking = _Ranking(candidates, vectors[2 * len(parts) :], known, proper, lowered, self.embedder)
         return parts, ranking, vectors[: 2 * len(parts)]
+
+    def _embed(self, questions: list[str], sentences: list[str]) -> "np.ndarray":
+        """Vectors of the question texts and then of the sentences, in one batch. The same passages come back
+        question after question, so sentence vectors are kept (a bounded number) and embedded once."""
+        import numpy as np
+
+        with self._lock:
+            known = {t: self._sentence_vectors[t] for t in dict.fromkeys(sentences) if t in self._sentence_vectors}
+            for t in known:
+                self._sentence_vectors.move_to_end(t)
+        fresh = [t for t in dict.fromkeys(sentences) if t not in known]
+        embedded = self.embedder.embed(questions + fresh)
+        new = dict(zip(fresh, embedded[len(questions) :]))
+        with self._lock:
+            self._sentence_vectors.update(new)
+            while len(self._sentence_vectors) > SENTENCE_CACHE:
+                self._sentence_vectors.popitem(last=False)
+        known.update(new)
+        if not sentences:
+            return embedded[: len(questions)]
+        return np.vstack([embedded[: len(questions)], np.stack([known[t] for t in sentences])])
 
 
 class _Ranking:
@@ -442,6 +480,8 @@ class _Ranking:
                 if part.strict or not _BY_NAME.search(cand.text):
                     fails.append("relation")
             corrects = any(self._holds(cand, role, None, part.asked) for role in missing)
+            if part.premise and bool(_NEGATION.search(cand.text)) != bool(_NEGATION.search(part.text)):
+                corrects = True  # "X has been achieved" against "X has not been reached"
             score = W_SIM * sim + W_ASPECT * asp + W_LEXICAL * lexical + 0.1 * corrects + 0.01 / cand.source
             if required and all(g & cand.names for g in required):
                 score += 0.05  # it states the names itself rather than by reference: the safer quote
@@ -572,10 +612,11 @@ class _Ranking:
                 break
             if nxt.opens_with_name and not nxt.names & head.about:
                 break  # turns to someone else
-            if kind == LIST and not nxt.refers_back:
-                # An item that does not say "they", "also"... must at least stay on the topic.
-                if float(self.vectors[j] @ self.vectors[previous]) < 0.3 and float(self.vectors[j] @ aspect) < 0.3:
-                    break
+            close_to = max(float(self.vectors[j] @ self.vectors[previous]), float(self.vectors[j] @ aspect))
+            if kind == LIST and not nxt.refers_back and close_to < 0.3:
+                break  # an item that does not say "they", "also"... must at least stay on the topic
+            if kind == REASON and close_to < 0.25:
+                break  # the next sentence moves on rather than explains
             out.append(j)
             previous = j
             if kind == REASON:
