@@ -34,6 +34,7 @@ class Assistant:
         self.settings = settings if settings is not None else Settings()
         self._lock = threading.RLock()
         self._embedder: Embedder | None = embedder
+        self._answer_embedder: Embedder | None = None
         self._judge: Judge | None = None
         self._retriever: HybridRetriever | None = None
         self._retriever_stamp: int | None = None
@@ -50,13 +51,25 @@ class Assistant:
             return self._embedder
 
     @property
+    def answer_embedder(self) -> "Embedder":
+        """The embedder of the answer path (answerers, judge): it remembers passages' sentences it has seen."""
+        with self._lock:
+            if self._answer_embedder is None:
+                from .embeddings import CachedEmbedder
+
+                self._answer_embedder = CachedEmbedder(self.embedder)
+            return self._answer_embedder
+
+    @property
     def judge(self) -> "Judge":
         """The support judge used to verify citations (and by the evaluation harness)."""
         with self._lock:
             if self._judge is None:
                 from .judge import make_judge
 
-                self._judge = make_judge(self.settings, self.embedder if self.settings.judge == "heuristic" else None)
+                self._judge = make_judge(
+                    self.settings, self.answer_embedder if self.settings.judge == "heuristic" else None
+                )
             return self._judge
 
     def _store(self, create: bool) -> "VectorStore":
@@ -107,7 +120,7 @@ class Assistant:
                 backend = BACKENDS.get(name)
                 if backend is None:
                     raise ConfigError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
-                self._answerers[name] = backend.build(self.settings, lambda: self.embedder)
+                self._answerers[name] = backend.build(self.settings, lambda: self.answer_embedder)
             return self._answerers[name]
 
     # Index ---------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import threading
 from typing import TYPE_CHECKING, Literal
 
 from .models import Citation
@@ -18,25 +16,10 @@ if TYPE_CHECKING:
 RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
 Mode = Literal["hybrid", "dense", "lexical"]  # the single-sided modes exist for comparison (bench, tests)
 
-_THREADS = threading.Lock()
-
 
 def embed_query(embedder: "Embedder", text: str) -> "np.ndarray":
-    """One short text through a local model, on one thread.
-
-    For a single query torch's intra-op threads only add synchronisation: measured on 2 cores, one thread
-    embeds a question in 13-30 ms where two take 130-730 ms once anything else is using the CPU.
-    """
-    torch = sys.modules.get("torch")
-    if torch is None:  # a remote embedder
-        return embedder.embed([text])[0]
-    with _THREADS:  # the setting is per process: restore it exactly, one query at a time
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return embedder.embed([text])[0]
-        finally:
-            torch.set_num_threads(before)
+    """One question's vector (the local embedder runs a batch this small on one thread)."""
+    return embedder.embed([text])[0]
 
 
 class HybridRetriever:
