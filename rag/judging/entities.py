@@ -227,6 +227,11 @@ def aside_positions(toks: list[Tok]) -> set[int]:
     return found
 
 
+def _quoted_positions(toks: list[Tok]) -> set[int]:
+    marks = [k for k, t in enumerate(toks) if t.low == '"']
+    return {k for a, b in zip(marks[::2], marks[1::2]) for k in range(a, b + 1)}
+
+
 def name_context(toks: list[Tok], ent: Entity, size: int = 5) -> set[str]:
     """What a name is described by: up to ``size`` content words on each side within its clause ('Jack Clark,
     head of the institute' -> head, institute), other names included, words that suit any name
@@ -269,16 +274,20 @@ def _bound_elsewhere(ent: Entity, claim_toks: list[Tok], evidence: list[Sentence
     claim_names = entities(claim_toks, proper)
     same, rivals = None, []
     for sentence in evidence:
+        aside = aside_positions(sentence.toks) | _quoted_positions(sentence.toks)
         for other in entities(sentence.toks, proper):
             around = name_context(sentence.toks, other)
             overlap = len(context & around)
             if same_name(ent, other):
                 same = max(same or 0, overlap)
-            elif other.keys[-1] in CALENDAR_WORDS or is_modifier(other, sentence.toks):
-                continue  # 'in March', 'Japanese startup': not who or what the statement is about
+            elif other.keys[-1] in CALENDAR_WORDS or is_modifier(other, sentence.toks) or other.start in aside:
+                continue  # 'in March', 'Japanese startup', 'LeCun, former Meta scientist', a quoted title: no rival
             elif {stem(k) for k in other.keys} & context or own & around:
                 continue
-            elif any(same_name(c, other) and len(name_context(claim_toks, c) & around) >= max(2, overlap) for c in claim_names):
+            elif any(
+                same_name(c, other) and len(name_context(claim_toks, c) & around) >= max(2, overlap)
+                for c in claim_names
+            ):
                 continue  # the claim says of the rival what the passage says of it, at least as closely
             else:
                 rivals.append((overlap, other))

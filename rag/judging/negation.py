@@ -157,7 +157,9 @@ def _scope_head(toks: list[Tok], start: int) -> int | None:
     return None
 
 
-_AUXILIARIES = frozenset("is are was were be been has have had do does did will would can could may might should must".split())
+_AUXILIARIES = frozenset(
+    "is are was were be been has have had do does did will would can could may might should must".split()
+)
 
 
 def _clause_verb(toks: list[Tok], start: int) -> int | None:
@@ -232,9 +234,11 @@ def check_negation(case: Case) -> list[Check]:
         if word in ev.negated and word not in ev.affirmed and word not in light and not beside_shared_denial(word):
             shown = "just" if word == JUST else word
             return [Check("negation", f"negation mismatch: passage denies '{shown}'")]
-    # What the passage leaves open ('no one has shown that X'), the claim asserts ('X has been shown').
+    # What the passage leaves open ('no one has shown that X'), a plainly positive claim asserts ('X has been
+    # shown'); a claim with a denial of its own ('X has not been demonstrated') keeps its subject's words outside
+    # the denial, so this cannot be read off it.
     asserted = sorted((claim.affirmed & ev.open) - light - claim.open)
-    if len(asserted) >= 2:
+    if len(asserted) >= 2 and not claim.negated and not any(t.neg for t in claim_toks):
         return [Check("negation", f"claim asserts what the passage leaves open ('{asserted[0]}')")]
     checks: list[Check] = []
     if claim.unanchored and not any(t.neg for t in ev_toks) and not ev.negated:
