@@ -9,9 +9,10 @@ OpenAI-compatible endpoint for a JSON verdict and never raises.
 Both serve citation verification (each answer sentence against the passages it cites) and the evaluation
 harness (faithfulness, citation precision and recall).
 
-The modules: ``text`` (cleaning, splitting, stemming, tokens), ``lexicon`` (closed-class word lists),
-``numbers``, ``entities``, ``negation``, ``speakers`` (one kind of check each), ``heuristic`` (the offline judge
-that combines them) and ``llm``.
+The modules: ``text`` (cleaning, splitting, stemming, tokens), ``lexicon`` (closed-class word lists), one per
+kind of check -- ``numbers``, ``entities`` (names, and what is said of each), ``speakers`` (who says what, and
+quotations), ``negation``, ``modality`` (certainty, scope, what may happen stated as done), ``causes`` --
+``heuristic`` (the offline judge that runs them) and ``llm``.
 """
 
 from __future__ import annotations
