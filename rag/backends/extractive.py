@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 from ..guard import looks_like_instruction, strip_instructions
 from ..models import Citation
 from ..text import (
-    QUESTION_WORDS, STOPWORDS, content_terms, date_tokens, is_year, number_tokens, related_terms, sentence_spans,
+    QUESTION_WORDS, STOPWORDS, date_tokens, is_year, number_tokens, related_terms, sentence_spans,
     stem, terms, words,
 )
 from .base import ABSTAIN_TEXT
@@ -53,14 +53,16 @@ MIN_SCORE = 0.3
 # mostly serves the relevance check), plus small bonuses.
 W_SIM, W_ASPECT, W_LEXICAL = 0.5, 0.1, 0.4
 KEEP_RATIO = 0.85  # a further sentence for the same part must score this share of the part's best
-PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check
+PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check...
+PREMISE_SIMILAR = 0.6  # ...or its cosine with the statement
 NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says nothing new
 SENTENCE_CACHE = 4096  # sentence vectors kept between questions (a few MB)
-COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('AI' in an AI corpus)
+COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('Robotics' in robotics news)
 
 # What a question asks for, read off its wh-phrase.
 NUMBER, MONEY, SHARE, COUNT = "number", "money", "share", "count"
 DATE, DURATION, NAME, PLACE, TERM, REASON, LIST = "date", "duration", "name", "place", "term", "reason", "list"
+FUTURE_DATE = "future date"  # "when will...": a date the sentence gives as ahead
 _QUANTITIES = (NUMBER, MONEY, SHARE, COUNT)
 _TYPED = (*_QUANTITIES, DATE, DURATION, NAME, PLACE, TERM)  # kinds a sentence can be checked for
 _WH = frozenset("what which who whom whose when where why how".split())
@@ -458,7 +460,7 @@ class _Ranking:
             if any(not g & (cand.about | cand.terms) for g in required):
                 fails.append("about")
             # "When will the lab publish?" is not answered by what it published last year.
-            kind = "future date" if part.kind == DATE and part.future else part.kind
+            kind = FUTURE_DATE if part.kind == DATE and part.future else part.kind
             items = self._holds(cand, kind, part.focus, part.asked)
             if typed and part.kind in _TYPED and part.kind != TERM and not items:
                 fails.append("kind")
@@ -494,7 +496,7 @@ class _Ranking:
                 score += 0.05
             if part.premise:
                 # A statement is checked, not answered: a sentence must say nearly the same thing.
-                if lexical < PREMISE_MATCH and sim < 0.6:
+                if lexical < PREMISE_MATCH and sim < PREMISE_SIMILAR:
                     fails.append("premise")
             elif score < MIN_SCORE:
                 fails.append("score")
@@ -535,8 +537,10 @@ class _Ranking:
         seen_items: set[str] = set()
         wanted = {t for t in part.asked if t not in _FRAME}
         for score, i in scored:
-            if len(picked) == limit or score < KEEP_RATIO * best:
+            if len(picked) == limit:
                 break
+            if picked and score < KEEP_RATIO * best:
+                continue
             cand = self.candidates[i]
             if i in chosen or self._repeats(i, chosen + picked):
                 continue
@@ -585,7 +589,7 @@ class _Ranking:
             return numbers if focus is None else _counted(cand.text, focus) - asked
         if kind == DATE:
             return {d for d in cand.dates if d not in asked}
-        if kind == "future date":
+        if kind == FUTURE_DATE:
             return {d for d in cand.dates if d not in asked} if _FUTURE.search(cand.text) else set()
         if kind == DURATION:
             return {t for t in cand.terms if t in _TIME_UNITS} | {d for d in cand.dates if d not in asked}
