@@ -165,3 +165,25 @@ def test_a_list_question_takes_the_items_that_follow_its_introduction(answerer):
     assert "collide" in answer and "grippers" in answer
     assert "Sales grew" not in answer
     assert_verbatim(answer, sources)
+
+
+def test_a_share_is_answered_by_a_percentage_not_by_any_number(answerer):
+    counts = passages("Veltrix Robotics sells its robots to forty firms in three countries of Europe.")
+    assert answerer.answer("What share of its sales does Veltrix Robotics make in Europe?", counts) == ABSTAIN_TEXT
+    shares = passages("About 60 percent of the sales of Veltrix Robotics are made in Europe.")
+    answer = answerer.answer("What share of its sales does Veltrix Robotics make in Europe?", shares)
+    assert "60 percent" in answer
+
+
+def test_who_holds_a_role_is_not_answered_by_other_names(answerer):
+    founders = passages("Veltrix Robotics was founded by Ana Ruiz and Tomas Berg in a garage in Lyon.")
+    assert answerer.answer("Who is the chief executive of Veltrix Robotics?", founders) == ABSTAIN_TEXT
+    chief = passages("Veltrix Robotics was founded in a garage. Its chief executive is Tomas Berg, a former engineer.")
+    assert "Tomas Berg" in answerer.answer("Who is the chief executive of Veltrix Robotics?", chief)
+
+
+def test_a_question_about_the_future_is_not_answered_by_a_past_date(answerer):
+    past = passages("Veltrix Robotics opened a plant in Lyon in 2019, and another in Porto in 2021.")
+    assert answerer.answer("When will Veltrix Robotics open its plant in Madrid?", past) == ABSTAIN_TEXT
+    ahead = passages("Veltrix Robotics will open its plant in Madrid in March 2027, the company said.")
+    assert "March 2027" in answerer.answer("When will Veltrix Robotics open its plant in Madrid?", ahead)
