@@ -363,9 +363,17 @@ class ExtractiveAnswerer:
         # Each part is embedded as asked and without its names: the second says whether a sentence is about
         # what is asked (revenue, founders), not merely about whom. One batch for everything.
         texts = [p.text for p in parts] + [_without(p.text, p.groups) for p in parts]
-        vectors = self._embed(texts, [c.text for c in candidates])
-        ranking = _Ranking(candidates, vectors[2 * len(parts) :], known, proper, lowered, self.embedder)
-        return parts, ranking, vectors[: 2 * len(parts)]
+        ranking = _Ranking(candidates, known, proper, lowered, self.embedder)
+        # Only sentences about what some part names can be quoted, so only those are embedded (the others
+        # keep a zero vector, which no check passes): embedding is nearly all of the answerer's time.
+        needed = [i for i, c in enumerate(candidates) if any(ranking.may_answer(p, c) for p in parts)]
+        vectors = self._embed(texts, [candidates[i].text for i in needed])
+        import numpy as np
+
+        sentence_vectors = np.zeros((len(candidates), vectors.shape[1]), dtype=vectors.dtype)
+        sentence_vectors[needed] = vectors[len(texts) :]
+        ranking.vectors = sentence_vectors
+        return parts, ranking, vectors[: len(texts)]
 
     def _embed(self, questions: list[str], sentences: list[str]) -> "np.ndarray":
         """Vectors of the question texts and then of the sentences, in one batch. The same passages come back
@@ -392,12 +400,12 @@ class ExtractiveAnswerer:
 class _Ranking:
     """Scores the candidate sentences against each part of a question."""
 
-    def __init__(self, candidates: list[_Candidate], vectors: "np.ndarray", known: frozenset[str],
-                 proper: frozenset[str], lowered: frozenset[str], embedder: "Embedder | None" = None) -> None:
+    def __init__(self, candidates: list[_Candidate], known: frozenset[str], proper: frozenset[str],
+                 lowered: frozenset[str], embedder: "Embedder | None" = None) -> None:
         self.embedder = embedder
         self._phrase_vectors: dict[str, "np.ndarray"] = {}
         self.candidates = candidates
-        self.vectors = vectors
+        self.vectors: "np.ndarray" = None  # one row per candidate, set once the needed ones are embedded
         self.known = known
         self.proper = proper
         self.lowered = lowered
@@ -427,6 +435,10 @@ class _Ranking:
             if telling & self.known:
                 out.append(telling)
         return out
+
+    def may_answer(self, part: _Part, cand: _Candidate) -> bool:
+        """Whether the sentence is about the part's subject (its first name), as every answer must be."""
+        return all(g & (cand.about | cand.terms) for g in self.required(part)[:1])
 
     def features(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", typed: bool = True,
                  every_name: bool = True) -> list[dict]:
