@@ -149,19 +149,24 @@ _IRREGULAR = {
 }
 
 
-def base_term(term: str) -> str:
-    """A stem with irregular past forms mapped to their verb, '-ation' nouns to theirs ('valuation' and
-    'values') and a final 'e' dropped, for matching only."""
+def term_forms(term: str) -> set[str]:
+    """A stem and the forms it may share with its relatives, for matching only: irregular past forms as
+    their verb ('wrote' -> 'writ'), '-ion' nouns as their verb ('valuation' with 'values', 'coordination'
+    with 'coordinate', 'discussion' with 'discuss'), and no final 'e'."""
     term = _IRREGULAR.get(term, term)
+    out = {term.rstrip("e")}
     if term.endswith("ation") and len(term) >= 9:
-        term = term[:-5]
-    return term.rstrip("e")
+        out.add(term[:-5])
+    if term.endswith("ion") and len(term) >= 8:
+        out.add(term[:-3].rstrip("e"))
+    out |= {f[:-1] for f in out if f.endswith("ss")}  # the stemmer makes 'discuss' 'discus'
+    return {f for f in out if len(f) >= 2}
 
 
 def related_terms(term: str, others: "set[str] | frozenset[str]") -> bool:
     """Whether a stem occurs among others, allowing for the light stemmer's misses ('phas' and 'phase',
-    'wrote' and 'written')."""
+    'wrote' and 'written', 'valuation' and 'values')."""
     if term in others:
         return True
-    bare = base_term(term)
-    return len(bare) >= 2 and any(base_term(other) == bare for other in others)
+    forms = term_forms(term)
+    return any(forms & term_forms(other) for other in others)

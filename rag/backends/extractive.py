@@ -87,8 +87,10 @@ _NOUN_TYPES = {
 }
 _HOW = {"soon": DURATION, "long": DURATION, "quickly": DURATION, "fast": DURATION, "old": NUMBER}
 # Words that frame a question rather than say what it is about ("in what year", "how many").
+# Verbs of intent frame the question too: "which groups does X intend to bring together?" turns on 'bring'.
 _FRAME = frozenset(stem(w) for w in "many much soon long quickly fast old year date time number amount kind type "
-                                    "thing way actually exactly".split())
+                                    "thing way actually exactly intend want hope try decide think believe "
+                                    "consider".split())
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million|billion|trillion|\d+(?:\.\d+)?(?:m|bn|k))\b",
                     re.IGNORECASE)
 # Verbs that frame what follows rather than carry the question ("why did X decide to put its lab...").
@@ -101,6 +103,7 @@ _FRACTION = re.compile(r"%|\b(percent|per cent|half|third|quarter|majority|minor
 _TIME_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade century soon".split())
 _CAUSAL = re.compile(r"\b(because|since|due to|as a result|so that|in order to|which means|reason|therefore|thus|"
                      r"otherwise|rather than)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|its|their)\b", re.IGNORECASE)
 # A sentence that opens with one of these refers back to what came before it.
 _ANAPHORA = frozenset("it its they their them he his she her this these that those such another the one both".split())
 # A place is named after a preposition of place: "based in Tokyo", "outside the United States".
@@ -564,12 +567,13 @@ class _Ranking:
             self.corrects[i] = features[i]["corrects"]
             covered |= cand.terms
             seen_items |= items
-        if part.kind in (LIST, REASON):
-            for i in list(picked):
-                if len(picked) >= limit:
-                    break
-                following = self._carried_on(i, chosen + picked, features, aspect, part.kind)
-                picked += [j for j in following if not self._repeats(j, chosen + picked)][: limit - len(picked)]
+            if part.kind in (LIST, REASON):
+                # What carries a picked sentence on (the items it introduces, the explanation of its claim)
+                # comes before a further, separate match.
+                for j in self._carried_on(i, chosen + picked, features, aspect, part.kind):
+                    if len(picked) < limit and not self._repeats(j, chosen + picked):
+                        picked.append(j)
+                        covered |= self.candidates[j].terms
         return picked
 
     def _fits_head(self, cand: _Candidate, items: set[str], head: str | None) -> bool:
@@ -658,6 +662,9 @@ def _parts(question: str) -> list[_Part]:
             groups = _name_groups(piece)
             plain = _content(piece) - set().union(*groups) - _attached_acronyms(piece)
             text, subject_only = piece, premise
+            if not groups and parts and parts[-1].groups and _PRONOUN.search(piece):
+                # "The co-founder who co-wrote the post: how soon does he think...": 'he' is the one named before.
+                groups, subject_only = parts[-1].groups[:1], True
             if len({t for t in plain if t not in _FRAME}) + len(groups) < 2 and not premise:
                 # "...and in what year?", "When did that happen?": too short to stand alone; it asks about the
                 # rest of the question, whose first name is its subject.
