@@ -18,6 +18,9 @@ a sentence that says nearly the same with a different number, date or name is qu
 correction. Lists and explanations may take a few sentences: further good matches that add
 something, and the sentences that carry on from the best one ("They may also...", an explanation
 after the claim). With nothing that passes, the answer is ABSTAIN_TEXT.
+
+Embedding is nearly all of its time: only sentences about what the question names are embedded, in one
+batch with the question, and sentence vectors are kept between questions (the same passages come back).
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ KEEP_RATIO = 0.85  # a further sentence for the same part must score this share 
 PREMISE_MATCH = 0.5  # share of a statement's words a sentence needs to be quoted as its check...
 PREMISE_SIMILAR = 0.6  # ...or its cosine with the statement
 NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says nothing new
+# Cosine (with the sentence before, or with the question) a sentence needs to carry on a list, or to
+# explain the claim before it.
+ON_TOPIC, EXPLAINS = 0.3, 0.25
 SENTENCE_CACHE = 4096  # sentence vectors kept between questions (a few MB)
 COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('Robotics' in robotics news)
 
@@ -633,9 +639,9 @@ class _Ranking:
             if nxt.opens_with_name and not nxt.names & head.about:
                 break  # turns to someone else
             close_to = max(float(self.vectors[j] @ self.vectors[previous]), float(self.vectors[j] @ aspect))
-            if kind == LIST and not nxt.refers_back and close_to < 0.3:
+            if kind == LIST and not nxt.refers_back and close_to < ON_TOPIC:
                 break  # an item that does not say "they", "also"... must at least stay on the topic
-            if kind == REASON and close_to < 0.25:
+            if kind == REASON and close_to < EXPLAINS:
                 break  # the next sentence moves on rather than explains
             out.append(j)
             previous = j
