@@ -34,8 +34,10 @@ def _settings(ctx: click.Context) -> "Settings":
 
     from rag.config import Settings
 
+    # `rag --corpus … --index … eval …`: the front door's options come down as overrides.
+    overrides = obj.get("overrides", {}) if isinstance(obj, dict) else {}
     try:
-        return Settings()
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "RAG_" + "_".join(str(p) for p in first["loc"]).upper()

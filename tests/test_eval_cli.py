@@ -302,3 +302,21 @@ def test_run_with_llm_judge_survives_a_failing_endpoint(indexed_settings, tmp_pa
     assert report["meta"]["judge"] == "llm"
     assert report["summary"]["judge_errors"] > 0
     assert report["summary"]["questions"] == 2
+
+
+def test_the_front_doors_index_and_corpus_options_reach_eval_run(indexed_settings, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    rag = Path(sys.executable).with_name("rag")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    done = subprocess.run(
+        [str(rag), "--corpus", str(indexed_settings.corpus_dir), "--index", str(indexed_settings.index_dir), "eval",
+         "run", "--dataset", str(SMOKE), "--limit", "1", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=200, cwd=tmp_path, env=env,  # cwd has no .rag: only --index can work
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["meta"]["questions"] == 1
+    assert json.loads((tmp_path / "run" / "answers.jsonl").read_text().splitlines()[0])["sources"]
