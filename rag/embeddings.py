@@ -174,6 +174,15 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.inner.dimension
 
+    def vector(self, text: str) -> "np.ndarray":
+        """One text's vector; the judge asks for many single texts that it embedded in a batch before."""
+        with self._lock:
+            found = self._vectors.get(text)
+        return found if found is not None else self.embed([text])[0]
+
+    def cos(self, a: str, b: str) -> float:
+        return float(self.vector(a) @ self.vector(b))
+
     def embed(self, texts: Sequence[str]) -> "np.ndarray":
         import numpy as np
 
@@ -193,6 +202,11 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def cached(embedder: Embedder) -> CachedEmbedder:
+    """``embedder`` with a vector cache; an embedder that already has one is returned as it is."""
+    return embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
 
 
 def make_embedder(settings: "Settings") -> Embedder:

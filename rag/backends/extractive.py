@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
+from ..embeddings import cached
 from ..guard import looks_like_instruction, strip_instructions
 from ..models import Citation
 from ..text import (
@@ -62,7 +61,6 @@ NEAR_REPEAT = 0.9  # cosine between two sentences above which the second says no
 # Cosine (with the sentence before, or with the question) a sentence needs to carry on a list, or to
 # explain the claim before it.
 ON_TOPIC, EXPLAINS = 0.3, 0.25
-SENTENCE_CACHE = 4096  # sentence vectors kept between questions (a few MB)
 COMMON = 0.8  # a name in this share of the sentences' subjects cannot tell them apart ('Robotics' in robotics news)
 
 # What a question asks for, read off its wh-phrase.
@@ -325,10 +323,9 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: "Embedder") -> None:
-        self.embedder = embedder
+        # The same passages come back question after question: their sentences' vectors are kept.
+        self.embedder = cached(embedder)
         self.model = embedder.model_id
-        self._sentence_vectors: OrderedDict[str, "np.ndarray"] = OrderedDict()
-        self._lock = threading.Lock()  # the assistant may answer from several threads
 
     def stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
         yield self.answer(question, sources)
@@ -385,25 +382,8 @@ class ExtractiveAnswerer:
         return parts, ranking, vectors[: len(texts)]
 
     def _embed(self, questions: list[str], sentences: list[str]) -> "np.ndarray":
-        """Vectors of the question texts and then of the sentences, in one batch. The same passages come back
-        question after question, so sentence vectors are kept (a bounded number) and embedded once."""
-        import numpy as np
-
-        with self._lock:
-            known = {t: self._sentence_vectors[t] for t in dict.fromkeys(sentences) if t in self._sentence_vectors}
-            for t in known:
-                self._sentence_vectors.move_to_end(t)
-        fresh = [t for t in dict.fromkeys(sentences) if t not in known]
-        embedded = self.embedder.embed(questions + fresh)
-        new = dict(zip(fresh, embedded[len(questions) :]))
-        with self._lock:
-            self._sentence_vectors.update(new)
-            while len(self._sentence_vectors) > SENTENCE_CACHE:
-                self._sentence_vectors.popitem(last=False)
-        known.update(new)
-        if not sentences:
-            return embedded[: len(questions)]
-        return np.vstack([embedded[: len(questions)], np.stack([known[t] for t in sentences])])
+        """Vectors of the question texts and then of the sentences, in one batch."""
+        return self.embedder.embed(questions + sentences)
 
 
 class _Ranking:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from ..embeddings import cached
 from .base import Case, Check, Verdict
 from .causes import check_causal
 from .entities import Entity, check_entities, entities, opener_names, word_match
@@ -50,42 +50,6 @@ _PENALTY = {
 
 
 
-class _EmbeddingCache:
-    """Embeddings per text, computed in batches, bounded; thread-safe because the answer path may run in threads."""
-
-    def __init__(self, embedder: Any, max_items: int = 50_000) -> None:
-        self._embedder = embedder
-        self._max = max_items
-        self._store: OrderedDict[str, "np.ndarray"] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def ensure(self, texts: Iterable[str]) -> None:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._store))
-        if not missing:
-            return
-        vectors = self._embedder.embed(missing)
-        with self._lock:
-            for text, vector in zip(missing, vectors):
-                self._store[text] = vector
-            while len(self._store) > self._max:
-                self._store.popitem(last=False)
-
-    def get(self, text: str) -> "np.ndarray":
-        with self._lock:
-            vector = self._store.get(text)
-        if vector is None:
-            self.ensure([text])
-            with self._lock:
-                vector = self._store[text]
-        return vector
-
-    def cos(self, a: str, b: str) -> float:
-        return float(self.get(a) @ self.get(b))
-
-
-
-
 # In this order: a check's reason is shown when it is the worst, the first of equals.
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
@@ -100,7 +64,7 @@ class HeuristicJudge:
 
     def __init__(self, embedder: Any, threshold: float | None = None) -> None:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        self._vectors = _EmbeddingCache(embedder)
+        self._vectors = cached(embedder)  # shared with the answer path when the assistant passes its own
         self._sentence_cache: OrderedDict[str, list[str]] = OrderedDict()
 
     # -- public API
@@ -112,7 +76,7 @@ class HeuristicJudge:
         cases = [self._prepare(claim, passages) for claim, passages in items]
         live = [c for c in cases if c.verdict is None]
         # Pass 1: sentence embeddings for every claim and candidate evidence sentence, in one batch.
-        self._vectors.ensure([c.claim for c in live] + [s.text for c in live for s in c.sentences])
+        self._vectors.embed([c.claim for c in live] + [s.text for c in live for s in c.sentences])
         for case in live:
             self._select_evidence(case)
         # Pass 2: the evidence as one text, and single words for synonym matching, in one batch.
@@ -121,7 +85,7 @@ class HeuristicJudge:
             texts.append(case.evidence_text)
             texts.extend(case.missing_words)
             texts.extend(self._evidence_words(case))
-        self._vectors.ensure(texts)
+        self._vectors.embed(texts)
         for case in live:
             case.verdict = self._decide(case)
         return [c.verdict for c in cases]  # type: ignore[misc]
