@@ -6,8 +6,9 @@ collection is opened with no embedding function, so its default (which downloads
 
 from __future__ import annotations
 
+import re
 import shutil
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
@@ -81,6 +82,31 @@ def _forget_client(path: Path) -> None:
             system.stop()
         except Exception:
             pass  # it was broken already; forgetting it is what matters
+
+
+_SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _sweep_orphan_segments(path: Path) -> None:
+    """Delete the vector-segment folders that no collection of this store refers to any more.
+
+    Chroma 1.x removes a deleted collection from its catalogue but leaves the collection's HNSW folder
+    on disk (chroma-core/chroma#5259, #5520), so every `rag ingest --rebuild` would leak a full copy of
+    the vectors. A folder is swept only when its name is a segment id missing from the catalogue.
+    """
+    import sqlite3
+
+    catalogue = path / "chroma.sqlite3"
+    if not catalogue.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(f"{catalogue.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as db:
+            referenced = {row[0] for row in db.execute("SELECT id FROM segments")}
+    except sqlite3.Error:
+        return  # an unreadable catalogue is not ours to judge; leaving a folder behind loses nothing
+    for child in path.iterdir():
+        if child.is_dir() and _SEGMENT_DIR.match(child.name) and child.name not in referenced:
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def chroma_path(settings: "Settings") -> Path:
@@ -186,6 +212,8 @@ class VectorStore:
         """
         try:
             _client(settings).delete_collection(settings.collection)
+            if not settings.chroma_host:
+                _sweep_orphan_segments(chroma_path(settings))
             return
         except IndexStateError:
             if settings.chroma_host:

@@ -264,6 +264,17 @@ def test_incremental_updates_match_a_fresh_build(tmp_path, embedder) -> None:
     assert_same_index(settings, reference, embedder)
 
 
+def test_rebuilding_leaves_one_copy_of_the_vectors_on_disk(tmp_path, embedder) -> None:
+    # Chroma forgets a deleted collection but keeps its vector folder; rebuilds must not pile them up.
+    settings = Settings(corpus_dir=small_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    ingest(settings, embedder)
+    for _ in range(3):
+        ingest(settings, embedder, rebuild=True)
+    folders = [p for p in (tmp_path / "index" / "chroma").iterdir() if p.is_dir()]
+    assert len(folders) == 1
+    assert len(indexed(settings, embedder)) == ingest(settings, embedder).chunks
+
+
 def test_a_file_emptied_after_indexing_no_longer_answers(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
