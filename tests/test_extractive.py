@@ -187,3 +187,63 @@ def test_a_question_about_the_future_is_not_answered_by_a_past_date(answerer):
     assert answerer.answer("When will Veltrix Robotics open its plant in Madrid?", past) == ABSTAIN_TEXT
     ahead = passages("Veltrix Robotics will open its plant in Madrid in March 2027, the company said.")
     assert "March 2027" in answerer.answer("When will Veltrix Robotics open its plant in Madrid?", ahead)
+
+
+def test_a_list_question_is_answered_by_the_bulleted_items_its_introduction_announces(answerer):
+    # The items do not repeat the question's words; the sentence before them says they are what is asked.
+    sources = passages(
+        "Veltrix Robotics has opened a new research unit in Lyon. The unit builds on earlier work by the company.\n\n"
+        "Earlier work\n\n"
+        "Veltrix Robotics has listed several earlier projects of its engineers.\n\n"
+        "- In GripNet, a robot arm learns to pick up soft fruit without bruising it.\n"
+        "- The Sorter program taught robots to read parcel labels in poor light.\n"
+        "- PathFinder plans routes through crowded warehouses at night.",
+    )
+    answer = answerer.answer("Which earlier Veltrix Robotics projects does the new research unit build on?", sources)
+    assert "GripNet" in answer and "Sorter" in answer and "PathFinder" in answer
+    assert_verbatim(answer, sources)
+
+
+def test_a_numbered_list_is_quoted_item_by_item(answerer):
+    sources = passages(
+        "Veltrix Robotics has published a plan for its next robots. The plan has four steps.\n\n"
+        "1. The first step is a gripper that handles fragile goods.\n"
+        "2. The second step adds cameras that read labels in the dark.\n"
+        "3. The third step lets the robots share maps of the warehouse.\n"
+        "4. The last step is a fleet that runs a warehouse without supervision.",
+    )
+    answer = answerer.answer("What are the steps in the plan of Veltrix Robotics?", sources)
+    for item in ("gripper", "cameras", "maps", "fleet"):
+        assert item in answer
+    assert_verbatim(answer, sources)
+
+
+def test_a_list_carried_on_over_several_sentences_is_quoted_whole(answerer):
+    sources = passages(
+        "Veltrix Robotics has admitted that its robots carry serious risks. The robots may collide with workers "
+        "in narrow aisles. They may drop heavy parcels when their grippers wear out. They may also block fire "
+        "exits when their batteries run flat. Sales grew last year.",
+    )
+    answer = answerer.answer("Which risks has Veltrix Robotics admitted for its robots?", sources)
+    assert "collide" in answer and "grippers" in answer and "fire exits" in answer
+    assert "Sales grew" not in answer
+    assert_verbatim(answer, sources)
+
+
+def test_a_yes_no_question_is_answered_by_a_denial_that_holds_for_everyone(answerer):
+    # The denial is reported by another company, but it names no one: what nobody has done, Veltrix has not.
+    sources = passages(
+        "Veltrix Robotics says its warehouse robots will soon run without any human supervision. Veltrix "
+        "Robotics has tested its robots in two warehouses.",
+        "Orbisa Labs builds delivery drones. Orbisa Labs points out that fully unsupervised warehouse robots have "
+        "not been achieved yet.",
+    )
+    answer = answerer.answer("Has Veltrix Robotics already achieved fully unsupervised warehouse robots?", sources)
+    assert "have not been achieved yet" in answer
+    assert_verbatim(answer, sources)
+    # A denial that is about someone in particular is not one about Veltrix.
+    other = passages(
+        "Veltrix Robotics says its warehouse robots will soon run without any human supervision.",
+        "Orbisa Labs builds delivery drones. Orbisa Labs has not achieved fully unsupervised drone flights yet.",
+    )
+    assert "Orbisa" not in answerer.answer("Has Veltrix Robotics achieved fully unsupervised drone flights?", other)

@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from ..embeddings import Embedder
 
 MAX_SENTENCES = 4  # in the whole answer
+MAX_LIST = 5  # in the answer to a list question: the list's introduction and four items
+# An enumeration (bulleted or numbered lines) whose introduction or one of whose items scores this share of the
+# best sentence answers a list question: its items are what is asked for, though they rarely repeat its words.
+LIST_BLOCK = 0.6
 MIN_SIMILARITY = 0.25  # cosine below which a sentence is not about the question at all
 MEANING_ALONE = 0.5  # cosine, names left out, at which a sentence is relevant without sharing a telling word
 CLOSE = 0.7  # cosine, as written, at which a sentence is relevant without sharing a telling word
@@ -100,6 +104,8 @@ _MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million
 # Verbs that frame what follows rather than carry the question ("why did X decide to put its lab...").
 _LIGHT_VERBS = frozenset("think say said believe decide want plan expect see consider claim argue hope try get "
                          "make let".split())
+# Adverbs between the subject and the verb: "has X already achieved...?" turns on 'achieved'.
+_ADVERBS = frozenset("already yet ever still really actually now fully finally recently also just even".split())
 _FUTURE = re.compile(r"\b(will|going to|plans? to|planned|scheduled|upcoming|next)\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(not|never|no|none|nobody|neither|nor|yet to)\b|n't\b", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\b(all|none|every|no|most|half|entire|entirely|only)\b", re.IGNORECASE)
@@ -123,6 +129,12 @@ _ONWARD = frozenset("also another further furthermore moreover additionally simi
                     "next second third finally".split())
 # "written by Marina Favaro", "the warning came from Marina Favaro": who did it, by full name.
 _BY_NAME = re.compile(r"\b(?:by|from)\s+(?:[a-z]+\s+){0,2}[A-Z][\w\-]+\s+[A-Z]")
+_NUMBER_MARKER = re.compile(r"\(?(?:\d{1,2}|[a-z])[.)]")  # "1.", "2)", "(a)": a list item's number on its own
+# "Anthropic points out that ...": who reports a claim, up to the claim.
+_REPORTED = re.compile(r"^(?:[A-Z][\w\-']*\s+){1,4}(?:\w+\s+){0,2}?(?:says|said|points out|pointed out|notes|noted|"
+                       r"argues|argued|writes|wrote|adds|added|believes|believed|stresses|stressed|concedes|conceded|"
+                       r"acknowledges|acknowledged)\s+(?:that\s+)?")
+_NOBODY = re.compile(r"^(?:no one|nobody|none of|no\s+\w+\s+has|neither)\b", re.IGNORECASE)
 # Splits "What X, and why Y?" into its parts; the lookahead keeps the wh-word with the second part.
 _PART_SPLIT = re.compile(
     r"(?:,\s*(?:and|but)\s+|\s+and\s+|;\s*|:\s+)(?=(?:(?:in|at|on|by|for|from|to|of|with)\s+)?"
@@ -147,6 +159,9 @@ class _Candidate:
     about: frozenset[str]  # its names, and those it refers back to when it does not open with its own
     numbers: frozenset[str]
     dates: frozenset[str]
+    item_of: int = -1  # the enumeration (bulleted or numbered lines) it is an item of, or -1
+    introduces: int = -1  # the enumeration it introduces (it comes right before the first item), or -1
+    general: bool = False  # a denial about no one in particular: "X has not been achieved", "No one has..."
 
 
 @dataclass
@@ -163,6 +178,7 @@ class _Part:
     asked: set[str] = field(default_factory=set)  # every content term
     future: bool = False  # "when will...": a date in the past does not answer it
     predicate: str | None = None  # the verb the question turns on, stemmed: 'compar' in "what did X compare..."
+    polar: bool = False  # a yes/no question: "Has X achieved Y?" is answered by the sentence that says whether
 
     @property
     def kind(self) -> str | None:
@@ -346,10 +362,13 @@ class ExtractiveAnswerer:
         chosen: list[int] = []
         answered = False
         limit = 3 if k == 1 else 2
+        asking = [p for p in parts if not p.premise]
         for n, part in enumerate(parts):
-            picked = ranking.pick(part, vectors[n], vectors[k + n], chosen, limit)
+            # A list asked on its own may take its introduction and all of a short list's items.
+            alone = part.kind == LIST and asking == [part]
+            picked = ranking.pick(part, vectors[n], vectors[k + n], chosen, limit, alone)
             answered = answered or (bool(picked) and not part.premise)
-            chosen.extend(picked[: MAX_SENTENCES - len(chosen)])
+            chosen.extend(picked[: (MAX_LIST if alone else MAX_SENTENCES) - len(chosen)])
         if not answered and not any(ranking.corrects.get(i) for i in chosen):
             return []  # only statements were checked, and the sources merely repeat them
         return [ranking.candidates[i] for i in chosen]
@@ -426,8 +445,16 @@ class _Ranking:
         return out
 
     def may_answer(self, part: _Part, cand: _Candidate) -> bool:
-        """Whether the sentence is about the part's subject (its first name), as every answer must be."""
-        return all(g & (cand.about | cand.terms) for g in self.required(part)[:1])
+        """Whether the sentence is about the part's subject (its first name), as every answer must be, or
+        denies of no one in particular what a yes/no question asks about."""
+        return all(g & (cand.about | cand.terms) for g in self.required(part)[:1]) or self._denies(part, cand)
+
+    @staticmethod
+    def _denies(part: _Part, cand: _Candidate) -> bool:
+        """Whether the sentence denies, of no one in particular, what a yes/no question asks: "Has X achieved
+        Y?" and "Y has not been achieved yet": what holds for no one holds for X."""
+        return (part.polar and cand.general and part.predicate is not None
+                and related_terms(part.predicate, cand.terms))
 
     def features(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", typed: bool = True,
                  every_name: bool = True) -> list[dict]:
@@ -458,8 +485,11 @@ class _Ranking:
         out = []
         for i, cand in enumerate(self.candidates):
             fails = []
+            general = False
             if any(not g & (cand.about | cand.terms) for g in required):
-                fails.append("about")
+                general = self._denies(part, cand)  # checked on its words below
+                if not general:
+                    fails.append("about")
             # "When will the lab publish?" is not answered by what it published last year.
             kind = FUTURE_DATE if part.kind == DATE and part.future else part.kind
             items = self._holds(cand, kind, part.focus, part.asked)
@@ -476,6 +506,8 @@ class _Ranking:
                      or typed_own and sim >= MEANING_ALONE and self._fits_head(cand, items, part.asked_for.head))
             if sim < MIN_SIMILARITY or not (matched & telling or close):
                 fails.append("relevance")
+            if general and lexical < PREMISE_MATCH:
+                fails.append("about")  # a denial about no one in particular must say what the question asks
             relation = part.asked_for.relation
             if relation and not related_terms(relation, cand.terms) and asp < CLOSE:
                 # "Who is the head of X?" is not answered by who founded X; "who wrote X?" is answered by a
@@ -505,7 +537,8 @@ class _Ranking:
                         "matched": matched, "items": items, "corrects": corrects})
         return out
 
-    def pick(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", chosen: list[int], limit: int) -> list[int]:
+    def pick(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", chosen: list[int], limit: int,
+             alone: bool = False) -> list[int]:
         features = self.features(part, vector, aspect)
         passing = [i for i, f in enumerate(features) if not f["fails"]]
         if not passing and part.kind in _TYPED and not part.strict:
@@ -523,10 +556,16 @@ class _Ranking:
             passing, limit = correcting or passing, 1
         elif part.strict and part.kind not in (LIST, REASON, None):
             limit = 2 if part.kind in (NAME, COUNT) else 1  # a name or a figure, not a survey
+        elif part.polar:
+            limit = min(limit, 2)  # whether it is so, and perhaps one more sentence on it
         if not passing:
             return []
         scored = sorted(((features[i]["score"], i) for i in passing), reverse=True)
         best = scored[0][0]
+        if part.kind == LIST:
+            enumeration = self._enumeration(passing, features, best, chosen)
+            if enumeration:
+                return enumeration[: MAX_LIST if alone else limit]
         correcting = [(score, i) for score, i in scored if features[i]["corrects"]]
         if correcting:
             # The question names something no source has ("its lab in Osaka"): lead with what the sources
@@ -538,7 +577,7 @@ class _Ranking:
         seen_items: set[str] = set()
         wanted = {t for t in part.asked if t not in _FRAME}
         for score, i in scored:
-            if len(picked) == limit:
+            if len(picked) >= limit:
                 break
             if picked and score < KEEP_RATIO * best:
                 continue
@@ -557,10 +596,29 @@ class _Ranking:
                 # What carries a picked sentence on (the items it introduces, the explanation of its claim)
                 # comes before a further, separate match.
                 for j in self._carried_on(i, chosen + picked, features, aspect, part.kind):
-                    if len(picked) < limit and not self._repeats(j, chosen + picked):
+                    if len(picked) < limit + alone and not self._repeats(j, chosen + picked):
                         picked.append(j)
                         covered |= self.candidates[j].terms
         return picked
+
+    def _enumeration(self, passing: list[int], features: list[dict], best: float, chosen: list[int]) -> list[int]:
+        """The best list (bulleted or numbered lines) that some passing sentence introduces or is an item of,
+        as its introduction and then its items; empty when none scores near the best sentence."""
+        scores: dict[int, float] = {}
+        for i in passing:
+            cand = self.candidates[i]
+            for block in (cand.item_of, cand.introduces):
+                if block >= 0 and features[i]["score"] >= LIST_BLOCK * best:
+                    scores[block] = max(scores.get(block, 0.0), features[i]["score"])
+        if not scores:
+            return []
+        block = max(scores, key=scores.__getitem__)
+        intro = [i for i, c in enumerate(self.candidates) if c.introduces == block and i in passing]
+        items = [i for i, c in enumerate(self.candidates)
+                 if c.item_of == block and "about" not in features[i]["fails"]]
+        if len(items) < 2:
+            return []
+        return [i for i in intro + items if i not in chosen]
 
     def _fits_head(self, cand: _Candidate, items: set[str], head: str | None) -> bool:
         """Whether a name the sentence gives is the kind of thing asked for, by meaning: "Asia e University"
@@ -610,7 +668,7 @@ class _Ranking:
         head = self.candidates[start]
         out: list[int] = []
         previous = start
-        for j in range(start + 1, min(start + 3, self._n)):
+        for j in range(start + 1, min(start + 1 + MAX_SENTENCES, self._n)):
             nxt = self.candidates[j]
             if nxt.passage != head.passage or nxt.position != self.candidates[previous].position + 1:
                 break  # another passage, or a heading or fragment in between
@@ -656,8 +714,10 @@ def _parts(question: str) -> list[_Part]:
                 # rest of the question, whose first name is its subject.
                 text, plain, subject_only = question, plain | whole_plain, not groups
                 groups = groups or whole_groups
+            lead = _question_tokens(piece) or [w.lower() for w in words(piece)[:1]]
+            polar = asks and not premise and not asked_for.kind and bool(lead) and lead[0] in _AUXILIARIES
             parts.append(_Part(text, asked_for, premise, groups, subject_only, [_role(text, g) for g in groups],
-                               plain, _content(text) | plain, bool(_FUTURE.search(piece)), _predicate(piece)))
+                               plain, _content(text) | plain, bool(_FUTURE.search(piece)), _predicate(piece), polar))
     return parts
 
 
@@ -678,7 +738,7 @@ def _predicate(text: str) -> str | None:
         end += 1  # past the subject's name: "Yann LeCun"
     for w in window[end:]:
         lower = w.lower()
-        if w[0].isupper() or lower in STOPWORDS or lower in _LIGHT_VERBS:
+        if w[0].isupper() or lower in STOPWORDS or lower in _LIGHT_VERBS or lower in _ADVERBS:
             continue
         return stem(w)
     return None
@@ -742,9 +802,12 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
         return frozenset(s for s in (stem(w) for w in words(text)) if s in proper)
 
     out = []
+    blocks = 0
     for p, source in enumerate(sources):
         recent = names(source.title)
-        for position, (a, b) in enumerate(sentence_spans(source.text)):
+        spans = sentence_spans(source.text)
+        item_of, introduces, blocks = _enumerations(source.text, spans, blocks)
+        for position, (a, b) in enumerate(spans):
             text = source.text[a:b].strip().lstrip("-*• ").strip()
             own = names(text)
             first = words(text)[:1]
@@ -767,9 +830,54 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
                 source.number, p, position, text, frozenset(terms(text)), own, persons, places,
                 tuple(r for r in runs if len(r.split()) > 1), tuple(m.group(0).strip("\"“”‘’ ") for m in _QUOTED.finditer(text)),
                 bool(first) and stem(first[0]) in proper, bool(lead) and (lead[0] in _ANAPHORA or bool(_ONWARD & set(lead))),
-                about, frozenset(number_tokens(text)), dates,
+                about, frozenset(number_tokens(text)), dates, item_of.get(position, -1),
+                introduces.get(position, -1), _general_denial(text, names),
             ))
     return out, proper, lowered
+
+
+def _enumerations(text: str, spans: list[tuple[int, int]], first: int) -> tuple[dict[int, int], dict[int, int], int]:
+    """The lists of a passage: lines that open with a bullet ("- ", "• ") or a number ("1.", "2)"), in a run.
+    Returns, by position, the list a line is an item of, the list a line introduces (the one just before the
+    first item), and the next free list number. A sentence that carries on an item's line belongs to the item."""
+    item_of: dict[int, int] = {}
+    introduces: dict[int, int] = {}
+    block, last_item, previous = first - 1, None, None  # previous: the last span that is not a bare number
+    marker_line = False
+    for position, (a, b) in enumerate(spans):
+        raw = text[a:b].strip()
+        line_start = text[text.rfind("\n", 0, a) + 1 : a].strip() == ""
+        if _NUMBER_MARKER.fullmatch(raw):
+            marker_line = line_start
+            continue
+        starts_item = line_start and raw[:1] in "-*•" or marker_line
+        marker_line = False
+        if starts_item:
+            if last_item is None or previous != last_item:
+                block += 1
+                if previous is not None:
+                    introduces[previous] = block
+            item_of[position] = block
+            last_item = position
+        elif not line_start and last_item is not None and previous == last_item:
+            last_item = position  # the item's line goes on: "2. The next stage... Sakana says..."
+        previous = position
+    return item_of, introduces, block + 1
+
+
+def _general_denial(text: str, names) -> bool:
+    """Whether a sentence denies something of no one in particular: "No one has shown that...", "X has not
+    been achieved yet", also when reported ("Y points out that X has not been achieved yet"). What holds for
+    no one holds for whoever a question names."""
+    clause = text
+    reported = _REPORTED.match(text)
+    if reported:
+        clause = text[reported.end() :]
+    if _NOBODY.match(clause):
+        return True
+    lead = [w.lower() for w in words(clause)[:1]]
+    return (bool(_NEGATION.search(clause)) and not names(clause) and bool(lead) and lead[0] not in _ANAPHORA
+            and not _PRONOUN.search(clause))
 
 
 def _item_phrases(text: str, items: set[str]) -> list[str]:
