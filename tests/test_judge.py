@@ -509,3 +509,35 @@ def test_seed_claim_contexts_are_verbatim_seed_text():
     for line in (DATASETS / "claims_seeds.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         assert any(" ".join(row["context"].split()) in text for text in texts), row["id"]
+
+
+# -- words swapped for another of their kind (written for these tests, on topics the corpus does not touch)
+
+BAKERY = (
+    "The Hollins bakery hired twelve new staff last spring to keep up with demand. "
+    "Parents complained that some children now travel more than an hour each way."
+)
+CLUBS = "The two clubs, long regarded as bitter rivals, agreed to share a training ground on weekends."
+
+
+def test_short_verbs_keep_one_stem_across_forms():
+    from rag.judging.text import stem
+
+    assert stem("hired") == stem("hire") == stem("hiring") == stem("hires")
+    assert stem("rose") == stem("rise") == stem("rising")
+
+
+@pytest.mark.parametrize(
+    "passage, claim, supported",
+    [
+        (BAKERY, "The Hollins bakery fired twelve staff last spring.", False),
+        (BAKERY, "The Hollins bakery took on twelve new staff last spring.", True),
+        (BAKERY, "Teachers complained that some children now travel more than an hour each way.", False),
+        (CLUBS, "The two clubs, long regarded as close allies, agreed to share a training ground on weekends.", False),
+        (CLUBS, "The two clubs agreed to share a training ground on weekdays.", False),
+        (CLUBS, "The two clubs, long seen as fierce rivals, agreed to share a training ground at weekends.", True),
+    ],
+)
+def test_a_word_swapped_for_its_opposite_or_another_of_its_kind(judge, passage, claim, supported):
+    v = verdict(judge, claim, passage)
+    assert v.supported is supported, v

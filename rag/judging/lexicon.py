@@ -158,10 +158,94 @@ _ANTONYMS = (
     ("northern", "southern"), ("eastern", "western"), ("upper", "lower"), ("inside", "outside"),
 )
 
+# More opposites of everyday English: direction of change, evaluation, roles that face each other.
+_MORE_ANTONYMS = (
+    ("ally", "rival"), ("ally", "enemy"), ("ally", "opponent"), ("ally", "adversary"), ("friend", "enemy"),
+    ("friendly", "hostile"), ("partner", "rival"), ("partner", "competitor"), ("cooperate", "compete"),
+    ("praise", "criticise"), ("praise", "criticize"), ("praise", "blame"), ("celebrate", "protest"),
+    ("celebrate", "mourn"), ("reward", "punish"), ("welcome", "reject"), ("love", "hate"), ("like", "dislike"),
+    ("improve", "worsen"), ("improve", "deteriorate"), ("better", "worse"), ("boost", "hurt"), ("boost", "cut"),
+    ("gain", "loss"), ("profit", "loss"), ("surplus", "deficit"), ("income", "expense"), ("asset", "liability"),
+    ("victory", "defeat"), ("winner", "loser"), ("win", "defeat"), ("peace", "war"), ("attack", "defend"),
+    ("offensive", "defensive"), ("import", "export"), ("buyer", "seller"), ("lend", "borrow"), ("lender", "borrower"),
+    ("employer", "employee"), ("landlord", "tenant"), ("supply", "demand"), ("teach", "learn"), ("give", "receive"),
+    ("send", "receive"), ("push", "pull"), ("enter", "exit"), ("entry", "exit"), ("arrive", "depart"),
+    ("arrival", "departure"), ("advance", "retreat"), ("ascend", "descend"), ("inflow", "outflow"),
+    ("upward", "downward"), ("rising", "falling"), ("climb", "fall"), ("climb", "drop"), ("rise", "drop"),
+    ("increase", "drop"), ("grow", "decline"), ("growth", "decline"), ("expand", "contract"), ("surge", "plunge"),
+    ("maximize", "minimize"), ("maximise", "minimise"), ("overestimate", "underestimate"),
+    ("overvalue", "undervalue"), ("remember", "forget"), ("find", "lose"), ("save", "spend"), ("save", "waste"),
+    ("include", "omit"), ("permit", "forbid"), ("allow", "forbid"), ("allow", "prohibit"), ("legalize", "ban"),
+    ("legalise", "ban"), ("encourage", "discourage"), ("encourage", "deter"), ("accept", "decline"),
+    ("accept", "refuse"), ("agree", "refuse"), ("admit", "deny"), ("approve", "veto"), ("enable", "prevent"),
+    ("protect", "endanger"), ("protect", "harm"), ("build", "demolish"), ("construct", "demolish"),
+    ("rich", "poor"), ("wealthy", "poor"), ("young", "old"), ("younger", "older"), ("heavy", "light"),
+    ("hot", "cold"), ("warm", "cold"), ("wet", "dry"), ("full", "empty"), ("deep", "shallow"), ("thick", "thin"),
+    ("loud", "quiet"), ("fast", "slow"), ("quick", "slow"), ("rapid", "slow"), ("quickly", "slowly"),
+    ("rapidly", "slowly"), ("high", "low"), ("light", "dark"), ("clean", "dirty"), ("hard", "soft"),
+    ("tight", "loose"), ("tighter", "looser"), ("strict", "lenient"), ("stricter", "looser"), ("strict", "lax"),
+    ("generous", "stingy"), ("optimism", "pessimism"), ("praise", "criticism"), ("success", "setback"),
+    ("temporary", "permanent"), ("urban", "rural"), ("indoor", "outdoor"), ("online", "offline"),
+    ("manual", "automatic"), ("junior", "senior"), ("ancient", "modern"), ("past", "future"),
+    ("previous", "next"), ("vertical", "horizontal"), ("horizontal", "vertical"),
+    ("input", "output"), ("upstream", "downstream"), ("rare", "common"),
+    ("scarce", "abundant"), ("shortage", "surplus"), ("voluntary", "mandatory"), ("voluntary", "compulsory"),
+    ("optional", "mandatory"), ("optional", "required"), ("guilty", "innocent"), ("acquit", "convict"),
+    ("victim", "perpetrator"), ("plaintiff", "defendant"), ("male", "female"), ("man", "woman"), ("boy", "girl"),
+    ("father", "mother"), ("husband", "wife"), ("son", "daughter"), ("brother", "sister"), ("king", "queen"),
+    ("day", "night"), ("morning", "evening"), ("dawn", "dusk"), ("weekday", "weekend"), ("summer", "winter"),
+    ("spring", "autumn"), ("arrest", "release"), ("hire", "dismiss"), ("appoint", "dismiss"), ("appoint", "fire"),
+    ("promote", "demote"), ("resign", "appoint"), ("acquire", "divest"), ("merge", "split"), ("inflation", "deflation"),
+    ("majority", "few"), ("most", "few"), ("least", "most"), ("fewest", "most"), ("minimum", "maximum"),
+    ("lowest", "highest"), ("smallest", "largest"), ("slowest", "fastest"), ("oldest", "newest"),
+    ("oldest", "youngest"), ("worst", "best"), ("cheapest", "expensive"), ("beginning", "end"), ("start", "end"),
+    ("start", "finish"), ("begin", "end"), ("first", "final"), ("initial", "final"),
+)
+# Alternatives of one kind that exclude each other in one slot: 'on weekdays' is not 'on weekends', 'parents
+# complained' is not 'teachers complained'. Every two words of a group are treated as opposites; no group holds
+# two words that may stand for each other.
+CONTRAST_GROUPS = (
+    "monday tuesday wednesday thursday friday saturday sunday",
+    "spring summer autumn winter",
+    "north south east west",
+    "northern southern eastern western",
+    "northeast northwest southeast southwest",
+    "red orange yellow green blue purple black white grey gray brown pink",
+    "gold silver bronze",
+    "morning afternoon evening night",
+    "daily weekly monthly quarterly annual",
+    "breakfast lunch dinner",
+    "car bus bicycle truck motorcycle",
+    "cars buses bicycles trucks motorcycles",
+    "solar nuclear coal hydro",
+    "doctors nurses patients",
+    "teachers students parents",
+    "teacher student parent",
+    "buyers sellers",
+    "men women children",
+    "urban suburban rural",
+    "primary secondary tertiary",
+    "federal local municipal",
+    "federal provincial",
+    "national regional local",
+    "domestic international",
+    "civilian military",
+    "democrats republicans",
+    "liberal conservative",
+    "catholic protestant",
+    "private public",
+    "gain loss",
+)
+
 # Taking a side: 'asks for a framework' vs 'opposes a framework'.
 _STANCE_FOR = "support back favor favour endorse want call ask urge propose advocate welcome".split()
 _STANCE_AGAINST = "oppose reject resist criticise criticize dismiss fight block condemn".split()
-ANTONYM_PAIRS = _ANTONYMS + tuple((a, b) for a in _STANCE_FOR for b in _STANCE_AGAINST)
+ANTONYM_PAIRS = (
+    _ANTONYMS
+    + _MORE_ANTONYMS
+    + tuple((a, b) for a in _STANCE_FOR for b in _STANCE_AGAINST)
+    + tuple((a, b) for group in CONTRAST_GROUPS for a in group.split() for b in group.split() if a < b)
+)
 
 
 # English function words (prepositions, conjunctions, determiners, pronouns, auxiliaries) and the adverbs that

@@ -148,7 +148,8 @@ def stem(word: str) -> str:
     'improvement'/'improves'/'improved' -> 'improv', 'capability'/'capable' -> 'capabl'."""
     w = word.lower().replace("'", "")
     if w in IRREGULAR:
-        return IRREGULAR[w]
+        base = IRREGULAR[w]
+        return w if base == w else stem(base)  # 'rose' -> 'rise' -> what 'rise', 'rising' stem to
     if len(w) <= 3 or not w.isalpha():
         return w
     # Inflection.
@@ -173,8 +174,8 @@ def stem(word: str) -> str:
                 break
         else:
             break
-    # Tidy-up: final e, y->i, doubled consonant.
-    if w.endswith("e") and len(w) > 4:
+    # Tidy-up: final e ('hire' like 'hired', 'hiring'), y->i, doubled consonant.
+    if w.endswith("e") and len(w) > 3:
         w = w[:-1]
     if w.endswith("y") and len(w) > 3:
         w = w[:-1] + "i"
