@@ -541,3 +541,17 @@ def test_short_verbs_keep_one_stem_across_forms():
 def test_a_word_swapped_for_its_opposite_or_another_of_its_kind(judge, passage, claim, supported):
     v = verdict(judge, claim, passage)
     assert v.supported is supported, v
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("Four primary schools were shut last year because fewer pupils were signing up.", True),
+        ("The district closed four primary schools due to a steep drop in student numbers.", True),
+        ("The district closed four primary schools because of budget cuts.", False),
+    ],
+)
+def test_a_stated_reason_in_other_words_is_still_the_reason(judge, claim, supported):
+    passage = "The district closed four primary schools last year because enrolment had fallen sharply."
+    v = verdict(judge, claim, passage)
+    assert v.supported is supported, v
