@@ -51,7 +51,35 @@ def normalise(text: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _unicode_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 text (Notepad's 'Unicode', PowerShell's `>`): by its byte order mark, or, without one,
+    by zero bytes at every other position, which is how mostly-ASCII UTF-16 looks and binary data does not."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    sample = data[:8192]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes) -> str:
+    encoding = _unicode_encoding(data)
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise SkipFile(f"not valid {encoding.upper()} text") from None
+        return _check_text(text)
     if b"\x00" in data[:8192]:
         raise SkipFile("binary file")
     try:
@@ -61,7 +89,12 @@ def _decode(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise SkipFile("not UTF-8 or Windows-1252 text") from None
+    return _check_text(text)
+
+
+def _check_text(text: str) -> str:
     # Control characters decode as valid UTF-8 too; a few are normal (escape codes in a log), many are not text.
+    text = text.removeprefix("\ufeff")
     sample = text[:8192]
     controls = len(_CONTROL.findall(sample))
     if controls > 8 and controls > len(sample) // 50:

@@ -97,6 +97,17 @@ def test_windows_1252_text_is_read(tmp_path) -> None:
     assert doc.text == "Caf\u00e9 menu \u2013 soup"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_text_is_read_with_or_without_a_byte_order_mark(tmp_path, encoding) -> None:
+    # Notepad's "Unicode" and PowerShell's `>` write UTF-16 with a BOM; some tools leave the BOM out.
+    text = "Tide Notes\r\n\r\nThe caf\u00e9 opens at 7 \u2013 Z\u00fcrich time."
+    doc = load(tmp_path, f"{encoding}.txt", text.encode(encoding))
+    assert doc.text == "Tide Notes\n\nThe caf\u00e9 opens at 7 \u2013 Z\u00fcrich time."
+    assert doc.title == "Tide Notes"
+    page = load(tmp_path, f"{encoding}.html", "<h1>Harbour</h1><p>Boats.</p>".encode(encoding))
+    assert page.title == "Harbour" and page.text == "Harbour\n\nBoats."
+
+
 def test_html_title_is_the_first_heading_and_only_readable_text_is_kept(tmp_path) -> None:
     page = ("<html><head><title>Tab text</title><style>p {color: red}</style></head><body>"
             "<nav><a href='/'>Home</a> | <a href='/x'>Menu</a></nav><h1>Storm  Season</h1>"
