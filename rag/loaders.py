@@ -261,7 +261,9 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
     """Read one file into a Document, or raise SkipFile saying why it cannot be used."""
     suffix = path.suffix.lower()
     if suffix not in LOADERS:
-        raise SkipFile(f"unsupported file type '{suffix or path.name}'")
+        hint = ("no extension: rename it to end in .txt to index it as text" if not suffix
+                else "supported: .txt .md .html .pdf .docx")
+        raise SkipFile(f"unsupported file type '{suffix or path.name}' ({hint})")
     root = corpus_dir.resolve()
     try:
         real = path.resolve(strict=True)

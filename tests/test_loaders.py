@@ -147,7 +147,8 @@ def test_discover_skips_hidden_files_and_folders(tmp_path) -> None:
     ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
     ("broken.docx", b"not a zip", "unreadable .docx"),
     ("picture.png", b"\x89PNG\r\n", "unsupported file type '.png'"),
-    ("Makefile", b"all:\n", "unsupported file type 'Makefile'"),
+    ("Makefile", b"all:\n", "unsupported file type 'Makefile' (no extension: rename it to end in .txt"),
+    ("table.csv", b"a,b\n", "unsupported file type '.csv' (supported: .txt .md .html .pdf .docx)"),
     ("only-markup.html", b"<html><script>x()</script><style>p{}</style></html>", "no text"),
 ])
 def test_unusable_files_say_why_in_one_line(tmp_path, name: str, data: bytes, expected: str) -> None:
