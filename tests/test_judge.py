@@ -555,3 +555,21 @@ def test_a_stated_reason_in_other_words_is_still_the_reason(judge, claim, suppor
     passage = "The district closed four primary schools last year because enrolment had fallen sharply."
     v = verdict(judge, claim, passage)
     assert v.supported is supported, v
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("Officials announced that elderly patients who took the drug recovered faster than those on a placebo.", False),
+        ("The startup raised money from foreign investors last year.", False),
+        ("Officials formally announced that patients who took the drug recovered faster.", True),
+        ("Patients who took the drug got better faster than those who were given a placebo.", True),
+    ],
+)
+def test_a_word_narrowing_a_noun_the_passage_has_is_added_detail(judge, claim, supported):
+    passage = (
+        "Officials announced that patients who took the drug recovered faster than those who received a placebo. "
+        "The startup behind the drug raised money from investors last year."
+    )
+    v = verdict(judge, claim, passage)
+    assert v.supported is supported, v

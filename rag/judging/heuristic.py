@@ -10,12 +10,12 @@ from ..embeddings import cached
 from .base import Case, Check, Verdict
 from .causes import check_causal
 from .entities import Entity, check_entities, entities, opener_names, word_match
-from .lexicon import BOOSTERS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
+from .lexicon import BOOSTERS, FUNCTION_WORDS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
 from .modality import check_modality, check_strength
 from .negation import check_antonyms, check_negation
 from .numbers import check_numbers, check_units
 from .speakers import check_quotes, check_speaker
-from .text import Sentence, Tok, clean_text, is_content, split_sentences, tokenize
+from .text import Sentence, Tok, clean_text, is_adverb, is_content, split_sentences, tokenize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -250,7 +250,7 @@ class HeuristicJudge:
                 # A lone word with a half-good synonym counts only when it fills a slot the evidence leaves empty.
                 unmatched = phrase or run[0][1] < 0.25
                 if gap is not None and not gap:
-                    kind = "added_detail" if phrase else "added_word"
+                    kind = "added_detail" if phrase or _modifies(run[-1][0], case.claim_toks, ev_stems) else "added_word"
                 elif not unmatched:
                     run = []
                     continue
@@ -266,6 +266,19 @@ class HeuristicJudge:
             run = []
         checks.sort(key=lambda c: _PENALTY[c.key])
         return (covered / total if total else 1.0), checks[:2]
+
+
+def _modifies(i: int, toks: list[Tok], ev_stems: set[str]) -> bool:
+    """Is the claim word at ``i`` put in front of a noun the evidence has ('elderly patients', 'electricity
+    prices'), narrowing what the evidence says of it? Verb forms ('funded', 'rising') are not taken for that."""
+    word, nxt = toks[i], toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is None or not is_content(nxt) or nxt.stem not in ev_stems or (nxt.cap and not nxt.start):
+        return False
+    if nxt.low in LIGHT or nxt.low in FUNCTION_WORDS or nxt.low in QUANTITY_WORDS or nxt.low in ("less", "fewer"):
+        return False  # 'depend less', 'worked more': not a noun
+    if is_adverb(word.low) and nxt.low.endswith(("ed", "ing")):
+        return False  # 'formally announced': how it was done, said of a verb
+    return not (word.cap and not word.start) and not word.low.endswith(("ed", "ing"))
 
 
 def _gap_text(gap: list[str]) -> str:
