@@ -98,6 +98,7 @@ def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> 
 def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
     """Index the corpus; only new or changed documents are embedded."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .assistant import Assistant
@@ -105,6 +106,15 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
     settings = _settings(ctx, corpus_dir=corpus_dir)
     err = Console(stderr=True)
     assistant = Assistant(settings)
+    if not err.is_terminal:
+        # Piped or logged: no progress display (it would leave stray blank lines) and each warning on one
+        # line, however long, so that a log can be read and grepped line by line.
+        def note(message: str) -> None:
+            click.echo(f"warning: {' '.join(message.split())}", err=True)
+
+        report = assistant.ingest(rebuild=rebuild, warn=note)
+        click.echo(f"ingested {settings.corpus_dir}: {report.summary()}")
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         # The model loads inside ingest, after the quick checks (lock, corpus folder), under this display.
@@ -114,7 +124,8 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
             bar.update(task, completed=done, total=total or None, description=message)
 
         def warn(message: str) -> None:
-            bar.console.print(f"[yellow]warning:[/] {message}", highlight=False)
+            # A file name is not markup: '[draft] notes.txt' must not lose its '[draft]'.
+            bar.console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
         report = assistant.ingest(progress, rebuild=rebuild, warn=warn)
     click.echo(f"ingested {settings.corpus_dir}: {report.summary()}")

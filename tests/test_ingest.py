@@ -710,6 +710,60 @@ def test_rag_ingest_command_reports_and_warns(tmp_path) -> None:
     assert status["documents"] == 1 and status["chunks"] > 0
 
 
+def test_rag_ingest_piped_prints_whole_warning_lines_and_nothing_else(tmp_path) -> None:
+    # A log reader greps line by line: a warning wider than 80 columns stays on one line, and no progress
+    # display leaves blank lines behind when stderr is not a terminal.
+    corpus = tmp_path / "docs"
+    long_name = "a quarterly spreadsheet whose name is much longer than eighty columns of terminal.xlsx"
+    write = lambda name, data: (corpus / name).write_bytes(data)  # noqa: E731
+    corpus.mkdir()
+    write(long_name, b"PK\x03\x04")
+    write("[draft] notes.png", b"\x89PNG\r\n")
+    result = rag("--corpus", str(corpus), "--index", str(tmp_path / "index"), "ingest", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        "warning: skipped [draft] notes.png: unsupported file type '.png' (supported: .txt .md .html .pdf .docx)",
+        f"warning: skipped {long_name}: unsupported file type '.xlsx' (supported: .txt .md .html .pdf .docx)",
+        f"error: no readable documents in {corpus}: add .txt, .md, .html, .pdf or .docx files and run `rag ingest` "
+        "again",
+    ]
+
+
+def test_rag_ingest_in_a_terminal_shows_file_names_as_they_are(tmp_path) -> None:
+    # The progress display reads rich markup; a file name such as '[draft] notes.png' is not markup.
+    import pty
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "[draft] notes.png").write_bytes(b"\x89PNG\r\n")
+    (corpus / "[red]notes v2.csv").write_bytes(b"a,b\n")
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run([str(BIN / "rag"), "--corpus", str(corpus), "--index", str(tmp_path / "index"), "ingest"],
+                              stdout=subprocess.PIPE, stderr=secondary, stdin=subprocess.DEVNULL, timeout=120,
+                              cwd=tmp_path, env={**os.environ, "TERM": "xterm", "COLUMNS": "200"})
+        os.close(secondary)
+        secondary = -1
+        shown = b""
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            shown += data
+    finally:
+        os.close(primary)
+        if secondary >= 0:
+            os.close(secondary)
+    assert proc.returncode == 1
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    assert "skipped [draft] notes.png: unsupported file type '.png'" in text, text
+    assert "skipped [red]notes v2.csv: unsupported file type '.csv'" in text, text
+
+
 # Chroma as a server --------------------------------------------------------------------------------
 
 @pytest.fixture
