@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .errors import CorpusError, IndexBusyError
+from .errors import CorpusError, IndexBusyError, IndexStateError
 from .loaders import SkipFile, discover, load_document
 from .models import IngestReport
 
@@ -56,7 +56,14 @@ def writer_lock(index_dir: Path):
     """An exclusive, non-blocking lock: a second writer is told, not queued or allowed to corrupt."""
     from filelock import FileLock, Timeout
 
-    index_dir.mkdir(parents=True, exist_ok=True)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStateError(f"the index folder {index_dir} is a file: point RAG_INDEX_DIR / --index at a folder "
+                              "(it is created if missing)")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexStateError(f"cannot create the index folder {index_dir} ({exc.strerror or exc}): "
+                              "point RAG_INDEX_DIR / --index at a folder you can write") from None
     lock = FileLock(str(index_dir / "ingest.lock"), timeout=0)
 
     class _Guard:

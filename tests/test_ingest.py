@@ -583,6 +583,20 @@ def test_a_corpus_with_nothing_to_index_is_one_error_line(tmp_path, embedder, ca
         assert "warning: skipped image.png: unsupported file type '.png'" in result.stderr
 
 
+@pytest.mark.parametrize("case", ["a file", "below a file"])
+def test_an_index_folder_that_cannot_be_a_folder_is_one_error_line(tmp_path, embedder, case: str) -> None:
+    corpus = small_corpus(tmp_path / "docs", SMALL[:1])
+    (tmp_path / "notes.txt").write_text("a file where the index should go")
+    index_dir = tmp_path / "notes.txt" if case == "a file" else tmp_path / "notes.txt" / "index"
+    expected = "is a file" if case == "a file" else "cannot create the index folder"
+    with pytest.raises(IndexStateError, match=expected) as caught:
+        ingest(Settings(corpus_dir=corpus, index_dir=index_dir), embedder)
+    assert "RAG_INDEX_DIR / --index" in str(caught.value) and "\n" not in str(caught.value)
+    assert (tmp_path / "notes.txt").read_text() == "a file where the index should go"
+    result = rag("--corpus", str(corpus), "--index", str(index_dir), "ingest", cwd=tmp_path)
+    assert_one_error_line(result, expected, str(index_dir))
+
+
 # Index problems ----------------------------------------------------------------------------------
 
 class WordHashEmbedder:
