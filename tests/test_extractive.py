@@ -247,3 +247,24 @@ def test_a_yes_no_question_is_answered_by_a_denial_that_holds_for_everyone(answe
         "Orbisa Labs builds delivery drones. Orbisa Labs has not achieved fully unsupervised drone flights yet.",
     )
     assert "Orbisa" not in answerer.answer("Has Veltrix Robotics achieved fully unsupervised drone flights?", other)
+
+
+FOUNDERS = passages(
+    "Veltrix Robotics makes warehouse robots. The company was started by former car engineers. One of its "
+    "co-founders is Ana Ruiz, who designed the first gripper of a car maker in Turin and later taught robotics. "
+    "Another co-founder is Tomas Berg, whose earlier employers include Renault and Bosch.",
+    "Veltrix Robotics was founded in 2011. Its robots now work in twelve countries.",
+)
+
+
+def test_who_started_a_company_is_answered_by_its_founders_names(answerer):
+    # 'started' and 'co-founder' say the same of a company; each founder is named in a sentence of their own.
+    answer = answerer.answer("Who started Veltrix Robotics?", FOUNDERS)
+    assert "Ana Ruiz" in answer and "Tomas Berg" in answer
+    assert_verbatim(answer, FOUNDERS)
+
+
+def test_a_who_question_with_a_second_part_keeps_every_founder(answerer):
+    answer = answerer.answer("Who started Veltrix Robotics and in what year?", FOUNDERS)
+    assert "Ana Ruiz" in answer and "Tomas Berg" in answer and "2011" in answer
+    assert_verbatim(answer, FOUNDERS)

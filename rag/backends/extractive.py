@@ -104,6 +104,10 @@ _MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million
 # Verbs that frame what follows rather than carry the question ("why did X decide to put its lab...").
 _LIGHT_VERBS = frozenset("think say said believe decide want plan expect see consider claim argue hope try get "
                          "make let".split())
+# Verbs a who-question may use for what a sentence says another way: "who started X?" and "X's co-founders".
+# Only for who-questions: "when did X start selling robots?" is not asking when X was founded.
+_AKIN = [frozenset(g.split()) for g in ("found start establish",)]
+_AKIN_OF = {f: g for g in _AKIN for t in g for f in (t, t + "e", t + "ed", t + "s", t + "ing", t + "er")}
 # Adverbs between the subject and the verb: "has X already achieved...?" turns on 'achieved'.
 _ADVERBS = frozenset("already yet ever still really actually now fully finally recently also just even".split())
 _FUTURE = re.compile(r"\b(will|going to|plans? to|planned|scheduled|upcoming|next)\b", re.IGNORECASE)
@@ -495,7 +499,7 @@ class _Ranking:
             items = self._holds(cand, kind, part.focus, part.asked)
             if typed and part.kind in _TYPED and part.kind != TERM and not items:
                 fails.append("kind")
-            matched = {t for t in plain if related_terms(t, cand.terms)}
+            matched = {t for t in plain if (_akin if part.kind == NAME else related_terms)(t, cand.terms)}
             lexical = sum(weights[t] for t in matched) / weight if plain else 0.0
             sim, asp = float(similarity[i]), float(aspect_similarity[i])
             # A question worded unlike the sources ("which institution is X associated with?") is answered by a
@@ -504,12 +508,15 @@ class _Ranking:
                          and all(g & cand.names for g in required))
             close = (asp >= MEANING_ALONE or sim >= CLOSE
                      or typed_own and sim >= MEANING_ALONE and self._fits_head(cand, items, part.asked_for.head))
-            if sim < MIN_SIMILARITY or not (matched & telling or close):
+            # A sentence about the subject that holds what is asked for and says every telling word of the question
+            # answers it, however much else it says ("One of its co-founders is X, who co-wrote...").
+            grounded = bool(items) and bool(telling) and telling <= matched and not required == []
+            if (sim < MIN_SIMILARITY and not grounded) or not (matched & telling or close):
                 fails.append("relevance")
             if general and lexical < PREMISE_MATCH:
                 fails.append("about")  # a denial about no one in particular must say what the question asks
             relation = part.asked_for.relation
-            if relation and not related_terms(relation, cand.terms) and asp < CLOSE:
+            if relation and not _akin(relation, cand.terms) and asp < CLOSE:
                 # "Who is the head of X?" is not answered by who founded X; "who wrote X?" is answered by a
                 # sentence that says 'wrote', or who it came from ("a post by...", "the warning came from...").
                 if part.strict or not _BY_NAME.search(cand.text):
@@ -579,13 +586,14 @@ class _Ranking:
         for score, i in scored:
             if len(picked) >= limit:
                 break
-            if picked and score < KEEP_RATIO * best:
-                continue
             cand = self.candidates[i]
+            if picked and score < KEEP_RATIO * best and not self._another_person(part, cand, features[i], seen_items):
+                continue
             if i in chosen or self._repeats(i, chosen + picked):
                 continue
             items = features[i]["items"]
-            adds = {t for t in wanted if related_terms(t, cand.terms) and not related_terms(t, covered)}
+            match = _akin if part.kind == NAME else related_terms
+            adds = {t for t in wanted if match(t, cand.terms) and not match(t, covered)}
             if picked and not (adds or items - seen_items):
                 continue  # says nothing the sentences already picked do not
             picked.append(i)
@@ -600,6 +608,15 @@ class _Ranking:
                         picked.append(j)
                         covered |= self.candidates[j].terms
         return picked
+
+    @staticmethod
+    def _another_person(part: _Part, cand: _Candidate, feature: dict, seen: set[str]) -> bool:
+        """Whether the sentence names, in full, someone the sentences picked for a who-question have not, in the
+        role asked about: "who founded X?" has as many answers as X has founders."""
+        relation = part.asked_for.relation
+        return (part.kind == NAME and relation is not None and _akin(relation, cand.terms)
+                and any(len(set(n.split()) - part.asked) > 1 and set(n.split()) & (feature["items"] - seen)
+                        for n in cand.full_names))
 
     def _enumeration(self, passing: list[int], features: list[dict], best: float, chosen: list[int]) -> list[int]:
         """The best list (bulleted or numbered lines) that some passing sentence introduces or is an item of,
@@ -719,6 +736,14 @@ def _parts(question: str) -> list[_Part]:
             parts.append(_Part(text, asked_for, premise, groups, subject_only, [_role(text, g) for g in groups],
                                plain, _content(text) | plain, bool(_FUTURE.search(piece)), _predicate(piece), polar))
     return parts
+
+
+def _akin(term: str, others: "set[str] | frozenset[str]") -> bool:
+    """Whether a term, or a word that means the same in a question (see _AKIN), occurs among others."""
+    if related_terms(term, others):
+        return True
+    group = _AKIN_OF.get(term)
+    return group is not None and any(related_terms(t, others) for t in group if t != term)
 
 
 def _predicate(text: str) -> str | None:
@@ -869,6 +894,8 @@ def _general_denial(text: str, names) -> bool:
     """Whether a sentence denies something of no one in particular: "No one has shown that...", "X has not
     been achieved yet", also when reported ("Y points out that X has not been achieved yet"). What holds for
     no one holds for whoever a question names."""
+    if not _NEGATION.search(text):
+        return False  # nearly every sentence: no denial at all
     clause = text
     reported = _REPORTED.match(text)
     if reported:
