@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
@@ -47,8 +48,8 @@ class Chunker:
         from llama_index.core.node_parser import SentenceSplitter
 
         self.max_tokens = max_tokens
-        size = min(chunk_size, max_tokens)
-        overlap = min(chunk_overlap, size // 2)
+        self.size = size = min(chunk_size, max_tokens)
+        self.overlap = overlap = min(chunk_overlap, size // 2)
         self.signature = f"{size}/{overlap}/{max_tokens}"
         self._tokenize = tokenize
         self._splitter = SentenceSplitter(
@@ -57,7 +58,14 @@ class Chunker:
 
     def split(self, document: "Document") -> list[Chunk]:
         text = document.text
-        spans = [sub for span in place(text, self._splitter.split_text(text)) for sub in self._cap(text, *span)]
+        spans: list[tuple[int, int]] = []
+        for start, end, run in _segments(text):
+            if run:  # no sentence to split at: cut by size directly (the splitter would tokenize every word)
+                spans.extend(self._cut_run(text, start, end))
+                continue
+            part = text[start:end]
+            spans.extend(sub for a, b in place(part, self._splitter.split_text(part))
+                         for sub in self._cap(text, start + a, start + b))
         out = []
         for number, (start, end) in enumerate(spans):
             body = text[start:end]
@@ -69,6 +77,58 @@ class Chunker:
                 n_chunks=len(spans), chunker=self.signature,
             ))
         return out
+
+    def _cut_run(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Chunks of a long stretch without sentence breaks (minified JSON, a base64 blob, one endless line).
+
+        Each chunk is the longest stretch within the chunk size found in a few tokenizer calls (the
+        characters per token seen so far guide the guesses), ended at a space when there is one in its second
+        half, and followed by the next after about the overlap. The splitter would tokenize the run word by
+        word, or character by character where there are no spaces: minutes for a few megabytes.
+        """
+        size, overlap = self.size, self.overlap
+        out: list[tuple[int, int]] = []
+        cut, per_token = start, 4.0
+        while cut < end:
+            stop = self._fitting_prefix(text, cut, end, size, per_token)
+            if stop < end:
+                space = text.rfind(" ", cut + (stop - cut) // 2, stop)
+                stop = space if space > cut else stop
+            out.append((cut, stop))
+            if stop >= end:
+                break
+            per_token = max(0.5, (stop - cut) / max(1, size))
+            after = stop
+            if overlap:  # start the next chunk about `overlap` tokens back, at a space
+                back = max(cut + 1, stop - int(overlap * per_token))
+                space = text.find(" ", back, stop)
+                after = space if space > cut else stop
+            cut = after
+            while cut < end and text[cut].isspace():
+                cut += 1
+        return out
+
+    def _fitting_prefix(self, text: str, cut: int, end: int, size: int, per_token: float) -> int:
+        """An end such that text[cut:end] has at most ``size`` tokens and is close to the longest such."""
+        lo, lo_n = cut, 0  # fits
+        hi, hi_n = None, 0  # does not fit
+        guess = min(end, cut + max(1, int(size * per_token)))
+        for _ in range(12):
+            n = len(self._tokenize(text[cut:guess]))
+            if n <= size:
+                lo, lo_n = guess, n
+                if guess >= end or n >= size * 0.95:
+                    break
+            else:
+                hi, hi_n = guess, n
+            if hi is not None and hi - lo <= 1:
+                break
+            if hi is None:  # still fits: grow in proportion to the tokens left
+                guess = min(end, lo + max(1, int((lo - cut) * (size - lo_n) / max(1, lo_n) * 0.98)))
+            else:  # between a fit and a miss: interpolate, staying strictly inside
+                guess = lo + int((hi - lo) * (size - lo_n) / max(1, hi_n - lo_n))
+                guess = min(hi - 1, max(lo + 1, guess))
+        return max(lo, cut + 1)
 
     def _cap(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Split a span that still exceeds the window (a sentence with no breaks) at word boundaries."""
@@ -92,6 +152,37 @@ class Chunker:
             while cut < end and text[cut].isspace():
                 cut += 1
         return out
+
+
+LONG_RUN = 3000  # characters without a sentence break after which a stretch is cut by size, not by the splitter
+_BREAK = re.compile(r"\n|[.!?;:](?=\s)|[。！？]")
+
+
+def _segments(text: str) -> list[tuple[int, int, bool]]:
+    """The text as (start, end, is_long_run) stretches, in order, together covering it.
+
+    A long run is a stretch of at least LONG_RUN characters with no line break and no sentence end; plain
+    prose has none and comes back whole, as one stretch.
+    """
+    out: list[tuple[int, int, bool]] = []
+    done = previous = 0
+    for match in _BREAK.finditer(text):
+        if match.start() - previous >= LONG_RUN:
+            run_start = _skip_space(text, previous)
+            if run_start > done:
+                out.append((done, run_start, False))
+            out.append((run_start, match.start(), True))
+            done = match.start()
+        previous = match.end()
+    if len(text) - previous >= LONG_RUN:
+        run_start = _skip_space(text, previous)
+        if run_start > done:
+            out.append((done, run_start, False))
+        out.append((run_start, len(text), True))
+        done = len(text)
+    if done < len(text):
+        out.append((done, len(text), False))
+    return [(a, b, run) for a, b, run in out if text[a:b].strip()]
 
 
 MAX_PLACES = 64  # candidate starts followed per piece; plain prose has one

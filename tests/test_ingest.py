@@ -202,6 +202,75 @@ def test_no_chunk_exceeds_the_window_even_when_chunk_size_asks_for_more(tmp_path
     assert max(counts) > embedder.max_tokens * 0.8  # the window is used, not a tiny default
 
 
+class CountingTokenizerEmbedder:
+    """The real model's word pieces, counted per call; vectors from hashed words (cheap, for many chunks)."""
+
+    model_id = "counting-hash-32"
+    dimension = 32
+
+    def __init__(self, real) -> None:
+        self.max_tokens = real.max_tokens
+        self._tokenize = real.token_counter()
+        self.calls = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenize(text))
+
+    def token_counter(self) -> Callable[[str], list]:
+        def tokenize(text: str) -> list:
+            self.calls += 1
+            return self._tokenize(text)
+
+        return tokenize
+
+    def embed(self, texts) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row, int(hashlib.md5(text.encode()).hexdigest(), 16) % self.dimension] = 1.0
+        return out
+
+
+def test_text_without_sentence_breaks_is_cut_in_a_few_tokenizer_calls_per_chunk(tmp_path, embedder) -> None:
+    # Minified JSON, a base64 blob and one endless line of words: the sentence splitter tokenizes such text
+    # piece by piece (every word, every comma-separated bit, every character of base64) - over a minute for
+    # a few megabytes. Each chunk must cost a few tokenizer calls, and still be a proper chunk.
+    import base64
+    import random
+
+    rng = random.Random(7)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "data.json.txt").write_text(json.dumps(
+        [{"id": i, "name": f"item{i}", "tags": ["a", "b"], "v": rng.random()} for i in range(2500)],
+        separators=(",", ":")))
+    (corpus / "blob.txt").write_text("Attachment follows. " + base64.b64encode(rng.randbytes(60_000)).decode())
+    (corpus / "one-line.md").write_text("# Log\n\n" + long_run_of_words(20_000))
+    (corpus / "prose.txt").write_text("A short note. It has sentences.\n\nAnd a second paragraph.")
+    counting = CountingTokenizerEmbedder(embedder)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    started = time.perf_counter()
+    report = Assistant(settings, embedder=counting).ingest()
+    seconds = time.perf_counter() - started
+    assert report.added == 4 and not report.skipped
+    assert counting.calls <= 8 * report.chunks, (counting.calls, report.chunks)
+    docs = {d.doc_id: d for d in (load_document(p, corpus, 10**8) for p in discover(corpus))}
+    rows = indexed(settings, counting)
+    for doc_id, doc in docs.items():
+        mine = sorted((r for r in rows if r[0] == doc_id), key=lambda r: r[1])
+        covered = bytearray(len(doc.text))
+        for _, _, start, end, _, _, text, _, _ in mine:
+            assert doc.text[start:end] == text and text.strip() == text != ""
+            assert embedder.count_tokens(text) <= 200, doc_id
+            covered[start:end] = b"\x01" * (end - start)
+        assert [r[2] for r in mine] == sorted(r[2] for r in mine)
+        lost = "".join(ch for ch, seen in zip(doc.text, covered) if not seen and not ch.isspace())
+        assert lost == "", f"{doc_id}: text in no chunk: {lost[:80]!r}"
+        if doc_id != "prose.txt":  # chunks use the window rather than crumbling into scraps
+            sizes = sorted(embedder.count_tokens(r[6]) for r in mine)
+            assert sizes[len(sizes) // 2] >= 180, (doc_id, sizes[:5])
+    assert seconds < 60
+
+
 # Incremental -------------------------------------------------------------------------------------
 
 def test_incremental_updates_match_a_fresh_build(tmp_path, embedder) -> None:
