@@ -573,6 +573,16 @@ class _Ranking:
             enumeration = self._enumeration(passing, features, best, chosen)
             if enumeration:
                 return enumeration[: MAX_LIST if alone else limit]
+        if part.kind == REASON and not _CAUSAL.search(self.candidates[scored[0][1]].text):
+            # A why-question states a claim and asks for its explanation: unless the best match gives a reason
+            # itself ("because..."), the close match that restates the claim in the question's own words, with the
+            # sentence that explains it after it, comes first.
+            close = [(features[i]["lexical"], score, i) for score, i in scored
+                     if score >= KEEP_RATIO * best and self._carried_on(i, chosen, features, aspect, REASON)]
+            if close:
+                lead = max(close)
+                scored.remove((lead[1], lead[2]))
+                scored.insert(0, (lead[1], lead[2]))
         correcting = [(score, i) for score, i in scored if features[i]["corrects"]]
         if correcting:
             # The question names something no source has ("its lab in Osaka"): lead with what the sources
