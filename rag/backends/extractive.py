@@ -17,7 +17,14 @@ with a question ("X was founded in 2019. What has it built since?") is checked a
 a sentence that says nearly the same with a different number, date or name is quoted as the
 correction. Lists and explanations may take a few sentences: further good matches that add
 something, and the sentences that carry on from the best one ("They may also...", an explanation
-after the claim). With nothing that passes, the answer is ABSTAIN_TEXT.
+after the claim). A list question prefers an enumeration: the bulleted or numbered lines that a
+relevant sentence introduces, quoted item by item, though the items rarely repeat the question's
+words. A why-question leads with the sentence that restates its claim and the one that explains it,
+unless the best match gives a reason itself. A who-question reads 'started' and 'founded' as one
+relation and keeps every person named in full in that role. A yes/no question ("Has X achieved Y?")
+may be answered by a denial that names no one ("Y has not been achieved yet", "No one has shown..."),
+even in a passage about someone else: what holds for no one holds for X. With nothing that passes,
+the answer is ABSTAIN_TEXT.
 
 Embedding is nearly all of its time: only sentences about what the question names are embedded, in one
 batch with the question, and sentence vectors are kept between questions (the same passages come back).
