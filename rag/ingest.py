@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .errors import CorpusError, IndexBusyError, IndexStateError
-from .loaders import SkipFile, discover, load_document
+from .loaders import EXTRACTOR_VERSION, SkipFile, discover, load_document
 from .models import IngestReport
 
 if TYPE_CHECKING:
@@ -102,10 +102,12 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, list[int]]:
 
 
 def settings_signature(settings) -> str:
-    """The settings that decide what an ingest produces; a change to any of them means a real ingest."""
+    """The settings (and the version of the loaders) that decide what an ingest produces; a change to any of
+    them means a real ingest."""
     keys = ("chunk_size", "chunk_overlap", "max_file_mb", "embedding_backend", "embedding_model", "collection",
             "chroma_host", "chroma_port")
-    values = {k: getattr(settings, k) for k in keys} | {"corpus_dir": str(Path(settings.corpus_dir).resolve())}
+    values = {k: getattr(settings, k) for k in keys} | {"corpus_dir": str(Path(settings.corpus_dir).resolve()),
+                                                         "extractor": EXTRACTOR_VERSION}
     return json.dumps(values, sort_keys=True, default=str)
 
 

@@ -15,6 +15,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterator
 
+# Bump whenever a file may be read differently (a new type or encoding, other extracted text): an ingest
+# then reads the corpus again instead of trusting that nothing changed, so files an older version skipped
+# or read differently are picked up without the user having to touch them or rebuild.
+EXTRACTOR_VERSION = 2
+
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 

@@ -389,6 +389,38 @@ def test_an_unchanged_corpus_is_checked_without_reading_files_or_loading_the_mod
     assert recut.updated == 3
 
 
+def test_files_an_older_version_skipped_are_read_after_an_upgrade_without_touching_them(
+    tmp_path, embedder, monkeypatch
+) -> None:
+    # An older rag took UTF-16 text for a binary file. After an upgrade that reads it, the corpus has not
+    # changed on disk, but the file must be indexed (and the stale warning not repeated) on the next ingest.
+    import rag.loaders
+
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
+    (corpus / "notepad.txt").write_bytes("Unicode notes: the quillfeather survey ends in May.".encode("utf-16"))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    read_text = rag.loaders.LOADERS[".txt"]
+
+    def older_text_loader(data: bytes, fallback: str):
+        if b"\x00" in data:
+            raise rag.loaders.SkipFile("binary file")
+        return read_text(data, fallback)
+
+    with monkeypatch.context() as older:
+        older.setitem(rag.loaders.LOADERS, ".txt", older_text_loader)
+        older.setattr(rag.loaders, "EXTRACTOR_VERSION", 1, raising=False)
+        older.setattr("rag.ingest.EXTRACTOR_VERSION", 1, raising=False)
+        before = ingest(settings, embedder)
+    assert before.added == 1 and before.skipped == ["skipped notepad.txt: binary file"]
+
+    after = ingest(settings, embedder)
+    assert (after.added, after.unchanged, after.skipped) == (1, 1, [])
+    assert "notepad.txt" in doc_ids(settings, embedder)
+    hits = Assistant(settings, embedder=embedder).retrieve("quillfeather survey", top_k=1)
+    assert hits[0].doc_id == "notepad.txt"
+    assert ingest(settings, embedder).unchanged == 2  # and then the quick path holds again
+
+
 def test_new_chunk_settings_recut_every_document(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
