@@ -191,6 +191,7 @@ def check_entities(case: Case) -> list[Check]:
             and not best_index.has_entity(ent)
             and not entity_matches(ent, ev_subject)
             and not claim_index.has_entity(ev_subject)
+            and not (in_description(ent, claim_toks, case.evidence) and nearby.has_entity(ent))
         ):
             # The closest sentence says the same thing about someone else.
             checks.append(Check("entity_swapped", f"'{ent.surface}' where passage has '{ev_subject.surface}'"))
@@ -202,10 +203,31 @@ def check_entities(case: Case) -> list[Check]:
             elif not same_passage.has_entity(ent):
                 checks.append(Check("entity_elsewhere", f"entity '{ent.surface}' not in the matching passage"))
         else:
-            rival = _bound_elsewhere(ent, claim_toks, case.evidence, proper)
+            # An owner named in a description ('Anthropic's CEO said') is not who the sentence is about.
+            rival = None if in_description(ent, claim_toks, case.evidence) else _bound_elsewhere(ent, claim_toks, case.evidence, proper)
             if rival is not None:
                 checks.append(Check("entity_swapped", f"passage says this of '{rival.surface}', not '{ent.surface}'"))
     return checks
+
+
+def in_description(ent: Entity, toks: list[Tok], evidence: list[Sentence]) -> bool:
+    """Is the name part of a description of someone else ('Meta's former chief scientist', 'the maker of
+    Claude', 'one of Anthropic's co-founders') rather than the one the sentence is about? Not when the evidence
+    gives the same possessed thing another owner ('OpenAI's wager' where it says 'Sakana's wager')."""
+    owner = [k for k in range(ent.start, ent.end) if toks[k].surf.lower().endswith(("'s", "'"))]
+    # 'Meta's former ...', or a title in capitals after the owner ('Anthropic's CEO')
+    possessive = bool(owner) and (owner[-1] < ent.end - 1 or (ent.end < len(toks) and not toks[ent.end].punct))
+    governed = ent.start >= 2 and toks[ent.start - 1].low == "of" and is_content(toks[ent.start - 2])
+    if not (possessive or governed):
+        return False
+    if possessive and owner[-1] + 1 < len(toks):
+        owned = toks[owner[-1] + 1].stem
+        for sentence in evidence:
+            st = sentence.toks
+            for k in range(len(st) - 1):
+                if st[k].surf.lower().endswith(("'s", "'")) and st[k + 1].stem == owned and st[k].low not in ent.keys:
+                    return False
+    return True
 
 
 # Words that open a phrase put beside a name ('Jones, one of the authors', 'Ha, who worked at Google'), as opposed

@@ -50,6 +50,9 @@ _PENALTY = {
 
 
 
+# How much closer to the evidence a claim must come without some words for them to count as an added detail.
+_ABLATION_MARGIN = 0.02
+
 # In this order: a check's reason is shown when it is the worst, the first of equals.
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
@@ -262,10 +265,25 @@ class HeuristicJudge:
                     kind = "added_detail"
                 else:
                     kind = "novel_term"
+                if not self._adds_meaning(case, [i for i, _ in run]):
+                    run = []
+                    continue
                 checks.append(Check(kind, f"'{words}' not in passage"))
             run = []
         checks.sort(key=lambda c: _PENALTY[c.key])
         return (covered / total if total else 1.0), checks[:2]
+
+    def _adds_meaning(self, case: Case, positions: list[int]) -> bool:
+        """Whether the claim words at ``positions`` say something the evidence does not.
+
+        Leave them out and compare: words that restate the evidence in other terms carry part of what the claim
+        shares with it, so dropping them brings the claim no closer to the evidence; a detail the evidence lacks
+        pulls the claim away from it, so dropping it brings the claim closer."""
+        drop = set(positions)
+        full = " ".join(t.surf for t in case.claim_toks)
+        rest = " ".join(t.surf for k, t in enumerate(case.claim_toks) if k not in drop)
+        gain = self._vectors.cos(rest, case.evidence_text) - self._vectors.cos(full, case.evidence_text)
+        return gain >= _ABLATION_MARGIN
 
 
 def _modifies(i: int, toks: list[Tok], ev_stems: set[str]) -> bool:

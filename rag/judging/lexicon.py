@@ -52,6 +52,14 @@ will all always every everyone everybody everything entirely completely totally 
 undoubtedly inevitably inevitable guaranteed guarantee guarantees prove proves proved proven must
 exactly precisely only sole solely clearly surely universally alone majority most fully already
 """.split())
+# Strong words that say the same strength in other terms: a passage with one of a group bears out a claim with
+# another ('simply give ground' -> 'only hand an advantage', 'fully autonomously' -> 'entirely on its own').
+BOOSTER_GROUPS = (
+    frozenset("only alone solely sole simply just merely single singly exclusively".split()),
+    frozenset("entirely fully completely totally wholly whole entire autonomously".split()),
+    frozenset("inevitable inevitably must certain certainly bound guaranteed guarantee guarantees sure surely".split()),
+    frozenset("all every each everyone everybody everything always universally whole entire".split()),
+)
 # 'will' is also what reported speech ('said it would') and stated plans turn into.
 WILL_EQUIVALENTS = frozenset("will would plan plans planned planning intend intends intended shall going set".split())
 HEDGES = frozenset("""
@@ -121,6 +129,13 @@ ORDINAL_WORDS = {
     "eleventh": 11, "twelfth": 12, "twentieth": 20, "hundredth": 100,
 }
 FRACTIONS = {"half": 50.0, "quarter": 25.0}
+# 'four fifths', 'two thirds', 'one in five' are shares: the count over the denominator.
+DENOMINATORS = {
+    "halves": 2, "thirds": 3, "third": 3, "quarters": 4, "fifths": 5, "fifth": 5, "sixths": 6, "sixth": 6,
+    "tenths": 10, "tenth": 10,
+}
+# 'the coming decade' is a duration of one unit with no number written.
+TIME_SPAN_OPENERS = frozenset("next coming past last previous following".split())
 DETERMINERS = frozenset("the its their his her our a an this that".split())
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6, "k": 1e3}
 PERCENT_WORDS = frozenset({"%", "percent", "pct"})

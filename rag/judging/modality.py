@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from .base import Case, Check
-from .lexicon import BOOSTERS, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
-from .text import IRREGULAR, Tok, is_adverb, is_content, near_stems
+from .lexicon import BOOSTER_GROUPS, BOOSTERS, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
+from .text import IRREGULAR, SCOPE_STOP, Tok, is_adverb, is_content, near_stems
 
 
 def check_strength(case: Case) -> list[Check]:
@@ -14,15 +14,21 @@ def check_strength(case: Case) -> list[Check]:
     best_sentence = case.best or evidence[0]
     checks: list[Check] = []
     best = best_sentence.toks
-    negated_claim = {i + k for i, t in enumerate(claim_toks) if t.neg for k in (1, 2, 3)}
+    negated_claim = _denied_positions(claim_toks)
     for i, t in enumerate(claim_toks):
         if t.low not in BOOSTERS or i in negated_claim:
             continue
+        if t.low == "all" and _floats_over_list(claim_toks, i):
+            continue  # 'X, Y and Z are all open': every one of the named things, not a generalisation
         # The passage may use the same strong word, but about the same thing: in the closest sentence or
         # next to a word the claim has next to it.
         near = near_stems(claim_toks, i, 3) - {t.stem}
+        # The same strong word, or one as strong in other terms ('simply' for 'only', 'fully' for 'entirely').
+        alike = {t.low}.union(*(group for group in BOOSTER_GROUPS if t.low in group))
+        if any(u.low in alike - {t.low} for u in ev_toks):
+            continue  # as strong in other words, anywhere in the evidence
         if any(
-            any(u.low == t.low and (s is best_sentence or near & near_stems(s.toks, k, 3)) for k, u in enumerate(s.toks))
+            any(u.low in alike and (s is best_sentence or near & near_stems(s.toks, k, 3)) for k, u in enumerate(s.toks))
             for s in evidence
         ):
             continue
@@ -52,6 +58,26 @@ def check_strength(case: Case) -> list[Check]:
             if " among " not in claim_text:
                 checks.append(Check("one_of", "claim drops 'one of'"))
     return checks
+
+
+def _denied_positions(toks: list[Tok]) -> set[int]:
+    """Positions a denial reaches, to the end of its clause: 'without claiming it is inevitable'."""
+    found: set[int] = set()
+    for i, t in enumerate(toks):
+        if not t.neg:
+            continue
+        for k in range(i + 1, min(len(toks), i + 10)):
+            if toks[k].low in SCOPE_STOP:
+                break
+            found.add(k)
+    return found
+
+
+def _floats_over_list(toks: list[Tok], i: int) -> bool:
+    """'all' after the verb of a listed subject ('who decides, when and how are all unclear')."""
+    return i > 0 and toks[i - 1].low in ("are", "were", "have", "had", "remain") and any(
+        t.low == "and" for t in toks[:i]
+    )
 
 
 def _future_is_stated(claim_toks: list[Tok], i: int, best: list[Tok]) -> bool:

@@ -178,14 +178,16 @@ def _clause_verb(toks: list[Tok], start: int) -> int | None:
 def _joined_verbs(toks: list[Tok], head: int) -> list[int]:
     """Verbs joined to a denied verb by 'and'/'or' later in its clause: 'not redesigning their architecture and
     creating successors'. Recognised by the same ending (-ing, -ed), which a noun in between seldom has."""
+    found = []
+    if head + 2 < len(toks) and toks[head + 1].low == "or" and is_content(toks[head + 2]):
+        found.append(head + 2)  # 'not stall or slow': neither one
     ending = next((e for e in ("ing", "ed") if toks[head].low.endswith(e) and len(toks[head].low) > len(e) + 2), None)
     if ending is None:
-        return []
-    found = []
+        return found
     for m in range(head + 1, min(len(toks), head + 12)):
         if toks[m].low in _CLAUSE_END or toks[m].low in ("but", "however", "although", "though", "because"):
             break
-        if toks[m - 1].low in ("and", "or") and toks[m].low.endswith(ending) and is_content(toks[m]):
+        if toks[m - 1].low in ("and", "or") and toks[m].low.endswith(ending) and is_content(toks[m]) and m not in found:
             found.append(m)
     return found
 
@@ -253,9 +255,10 @@ def check_antonyms(case: Case) -> list[Check]:
     opposites: dict[str, set[str]] = {}
     for x, y in ANTONYM_STEMS:
         opposites.setdefault(x, set()).add(y)
+    ev_stems = {u.stem for s in evidence for u in s.toks}
     for i, t in enumerate(claim_toks):
-        if t.stem not in opposites:
-            continue
+        if t.stem not in opposites or t.stem in ev_stems:
+            continue  # a passage that has the claim's own word too is not contradicting it by the opposite
         near = near_stems(claim_toks, i, 3) - {t.stem}
         for sentence in evidence:
             toks = sentence.toks

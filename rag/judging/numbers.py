@@ -8,6 +8,7 @@ from .base import Case, Check
 from .lexicon import (
     CURRENCY,
     DAYS,
+    DENOMINATORS,
     DETERMINERS,
     FRACTIONS,
     NUMBER_WORDS,
@@ -16,6 +17,7 @@ from .lexicon import (
     QUALIFIERS,
     QUANTITY_WORDS,
     SCALES,
+    TIME_SPAN_OPENERS,
     TIME_UNITS,
 )
 from .text import Sentence, Tok, is_content
@@ -51,11 +53,21 @@ def quantities(toks: list[Tok]) -> list[_Quantity]:
             value, kind = float(ORDINAL_WORDS[t.low]), "ordinal"
         elif t.low in FRACTIONS:
             value, kind = FRACTIONS[t.low], "percent"
+        elif t.low in ("decade", "decades", "century", "centuries") and i > 0 and toks[i - 1].low in TIME_SPAN_OPENERS:
+            out.append(_Quantity(DAYS[TIME_UNITS[t.low]], "duration", i, "", f"{toks[i - 1].surf} {t.surf}"))
+            i += 1
+            continue
         if value is None:
             i += 1
             continue
         start, j = i, i + 1
         surface = t.surf
+        if kind == "count" and value and j < len(toks) and toks[j].low in DENOMINATORS and not (
+            toks[j].low in ORDINAL_WORDS and value >= DENOMINATORS[toks[j].low]
+        ):
+            # 'four fifths' is 80 percent ('one third' too; 'five fifth' is no fraction)
+            value, kind = 100.0 * value / DENOMINATORS[toks[j].low], "percent"
+            surface, j = f"{t.surf} {toks[j].surf}", j + 1
         if j < len(toks) and toks[j].low in SCALES:
             value *= SCALES[toks[j].low]
             surface += " " + toks[j].surf

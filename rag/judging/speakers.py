@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Case, Check
-from .entities import Entity, entities, entity_matches
+from .entities import Entity, TextIndex, entities, entity_matches, in_description
 from .lexicon import CALENDAR_WORDS, LIGHT, PARTICIPLE_NEXT, PLACEHOLDER_SUBJECTS, SPEECH_VERBS
 from .text import Tok, is_adverb, is_content
 
@@ -80,6 +80,9 @@ def check_speaker(case: Case) -> list[Check]:
             break
     if not evidence_speakers:
         return []
+    described = TextIndex([t for s in case.evidence for t in s.toks])
+    if all(c.named and in_description(c, claim_toks, case.evidence) and described.has_entity(c) for c in claim_speakers):
+        return []  # "Meta's former chief scientist said" names the speaker by a description the passage gives
     unresolved = [e for e in claim_speakers + evidence_speakers if UNRESOLVED in e.keys]
     if any(e in claim_speakers for e in unresolved) or (unresolved and not any(e.named for e in evidence_speakers)):
         return []  # 'the company said' with no name before it: it may be anyone

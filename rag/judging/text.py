@@ -202,6 +202,12 @@ class Tok:
     neg: bool = False
 
 
+_MONTH_ABBREVIATIONS = {
+    "Jan": "january", "Feb": "february", "Mar": "march", "Apr": "april", "Jun": "june", "Jul": "july",
+    "Aug": "august", "Sep": "september", "Sept": "september", "Oct": "october", "Nov": "november", "Dec": "december",
+}
+
+
 def tokenize(text: str) -> list[Tok]:
     toks: list[Tok] = []
     at_start = True
@@ -220,6 +226,8 @@ def tokenize(text: str) -> list[Tok]:
             low = low[:-2] if low.endswith("'s") else low[:-1]
         if low in NEGATORS or low == "cannot":
             neg = True
+        if surf in _MONTH_ABBREVIATIONS:
+            low = _MONTH_ABBREVIATIONS[surf]  # 'Jun 6' is '6 June'
         is_number = surf[0].isdigit()
         toks.append(Tok(surf, low, low if is_number else stem(low), surf[0].isupper(), at_start, False, is_number, neg))
         at_start = False
