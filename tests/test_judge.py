@@ -573,3 +573,44 @@ def test_a_word_narrowing_a_noun_the_passage_has_is_added_detail(judge, claim, s
     )
     v = verdict(judge, claim, passage)
     assert v.supported is supported, v
+
+
+# Paraphrases written the way readers restate a passage: other words, the same facts. Each of these was rejected
+# before the judge learnt to tell a restatement from an added detail.
+FERRY = (
+    "Tomas Reyes, the chief engineer of Northwind Ferries, said the new hybrid vessel would simply cede ground to "
+    "diesel rivals if harbour charging stayed this slow. He said today's port grids are not prepared to handle "
+    "the load. Over 80 percent of the fleet's crossings now run on schedule, a report dated Jun 6, 2026 found. "
+    "Operators across the region are studying whether electric ferries might replace diesel ones in the coming "
+    "decade. Charging costs fell for three years. For that reason, Northwind ordered two more vessels."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Northwind's chief engineer warned that the hybrid ship would only hand an edge to diesel competitors if harbour charging stayed slow.",
+        "Reyes thinks current port grids are ill-equipped for the load.",
+        "More than four fifths of the fleet's crossings now keep to the timetable.",
+        "A report dated 6 June 2026 found that most crossings run on time.",
+        "Operators in the region are examining whether electric ferries could take over from diesel ones over the next ten years.",
+        "Northwind ordered two more vessels because charging costs had fallen.",
+    ],
+)
+def test_a_restatement_in_other_words_is_supported(judge, claim):
+    v = verdict(judge, claim, FERRY)
+    assert v.supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Southwind's chief engineer warned that the hybrid vessel would cede ground to diesel rivals.",  # another owner
+        "Over 90 percent of the fleet's crossings now run on schedule.",
+        "Operators are studying whether electric ferries might replace diesel ones within the coming year.",
+        "Reyes said the hybrid vessel would simply cede ground to rivals even if harbour charging got faster, as the grid operator had promised.",
+    ],
+)
+def test_the_same_passage_still_rejects_what_it_does_not_say(judge, claim):
+    v = verdict(judge, claim, FERRY)
+    assert not v.supported, v.reason

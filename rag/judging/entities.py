@@ -350,10 +350,12 @@ def subject_of(sentence: Sentence, case: Case) -> Entity | None:
         (x for x in case.sentences if x.passage == sentence.passage and sentence.index - 3 <= x.index < sentence.index),
         key=lambda x: -x.index,
     ):
+        aside = aside_positions(earlier.toks)
         names = [
             e for e in entities(earlier.toks, case.proper)
-            if len(e.keys) >= 2 and e.keys[-1] not in CALENDAR_WORDS and not is_modifier(e, earlier.toks)
+            if e.keys[-1] not in CALENDAR_WORDS and not is_modifier(e, earlier.toks) and e.start not in aside
         ]
+        names.sort(key=lambda e: len(e.keys) < 2)  # a full name first; a lone word only when there is none
         if names:
             return names[0]
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .base import Case, Check
+from .numbers import quantities
 from .lexicon import BOOSTER_GROUPS, BOOSTERS, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
 from .text import IRREGULAR, SCOPE_STOP, Tok, is_adverb, is_content, near_stems
 
@@ -32,6 +33,8 @@ def check_strength(case: Case) -> list[Check]:
             for s in evidence
         ):
             continue
+        if t.low in ("most", "majority") and any(q.kind == "percent" and q.value > 50 for q in quantities(ev_toks)):
+            continue  # 'over 80 percent' is most of them
         if t.low == "will" and _future_is_stated(claim_toks, i, best):
             continue
         if t.low == "most" and re.search(r"\bthan (?:any|all)\b", " ".join(u.low for u in ev_toks)):
