@@ -204,7 +204,8 @@ def check_entities(case: Case) -> list[Check]:
                 checks.append(Check("entity_elsewhere", f"entity '{ent.surface}' not in the matching passage"))
         else:
             # An owner named in a description ('Anthropic's CEO said') is not who the sentence is about.
-            rival = None if in_description(ent, claim_toks, case.evidence) else _bound_elsewhere(ent, claim_toks, case.evidence, proper)
+            described = in_description(ent, claim_toks, case.evidence)
+            rival = None if described else _bound_elsewhere(ent, claim_toks, case.evidence, proper)
             if rival is not None:
                 checks.append(Check("entity_swapped", f"passage says this of '{rival.surface}', not '{ent.surface}'"))
     return checks
