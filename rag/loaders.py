@@ -265,6 +265,10 @@ def discover(corpus_dir: Path) -> Iterator[Path]:
 def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
     """Read one file into a Document, or raise SkipFile saying why it cannot be used."""
     suffix = path.suffix.lower()
+    if path.is_symlink() and path.is_dir():  # named like a file or not, this is no document
+        if not path.resolve().is_relative_to(corpus_dir.resolve()):
+            raise SkipFile("link points outside the corpus folder")
+        raise SkipFile("link to a folder, which is not followed (the folder is indexed where it is)")
     if suffix not in LOADERS:
         hint = ("no extension: rename it to end in .txt to index it as text" if not suffix
                 else "supported: .txt .md .html .pdf .docx")

@@ -171,6 +171,20 @@ def test_links_outside_the_corpus_broken_links_and_folders_are_refused(tmp_path)
     assert load_document(corpus / "inner.txt", corpus, LIMIT).text == "inside text"
 
 
+def test_links_to_folders_say_so_whatever_their_name(tmp_path) -> None:
+    # Folder links are not followed; the reason must not be 'unsupported file type' or a rename hint.
+    corpus = tmp_path / "corpus"
+    write(corpus, "reports/q1.txt", "first quarter")
+    (tmp_path / "elsewhere").mkdir()
+    (corpus / "alias").symlink_to(corpus / "reports")
+    (corpus / "alias.txt").symlink_to(corpus / "reports")
+    (corpus / "shared").symlink_to(tmp_path / "elsewhere")
+    for name in ("alias", "alias.txt"):
+        assert skip_reason(corpus, corpus / name) == (
+            "link to a folder, which is not followed (the folder is indexed where it is)")
+    assert skip_reason(corpus, corpus / "shared") == "link points outside the corpus folder"
+
+
 @pytest.mark.timeout(30)
 def test_a_link_to_a_pipe_is_refused_without_reading_it(tmp_path) -> None:
     # Reading a pipe nobody writes to blocks forever; the loader must not even open it.
