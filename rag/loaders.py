@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 # Bump whenever a file may be read differently (a new type or encoding, other extracted text): an ingest
 # then reads the corpus again instead of trusting that nothing changed, so files an older version skipped
 # or read differently are picked up without the user having to touch them or rebuild.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
@@ -220,6 +220,10 @@ def _load_pdf(data: bytes, fallback_title: str) -> tuple[str, str]:
     return meta_title or _first_line_title(text, fallback_title), text
 
 
+_DOCX_RUN = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:(tab|br|cr|noBreakHyphen)\b[^>]*/>")
+_DOCX_MARKS = {"tab": "\t", "br": "\n", "cr": "\n", "noBreakHyphen": "-"}
+
+
 def _load_docx(data: bytes, fallback_title: str) -> tuple[str, str]:
     import io
 
@@ -230,8 +234,10 @@ def _load_docx(data: bytes, fallback_title: str) -> tuple[str, str]:
         raise SkipFile("unreadable .docx") from None
     paragraphs = []
     for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
-        runs = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para)
-        paragraphs.append("".join(runs))
+        # Text runs, and the tabs and line breaks between them: 'Name:<w:tab/>Ada' is 'Name: Ada', not 'Name:Ada'.
+        pieces = [text if text is not None and not other else _DOCX_MARKS.get(other, "")
+                  for text, other in _DOCX_RUN.findall(para)]
+        paragraphs.append("".join(pieces))
     import html
 
     text = normalise(html.unescape("\n\n".join(paragraphs)))

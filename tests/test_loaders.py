@@ -129,6 +129,18 @@ def test_pdf_and_docx_text(tmp_path) -> None:
     assert docx.title == "Memo on buoys" and docx.text == "Memo on buoys\n\nBuoys & beacons need paint."
 
 
+def test_docx_tabs_and_line_breaks_separate_words(tmp_path) -> None:
+    # Word writes a tab or a soft line break (Shift+Enter) as an element between text runs, not as text.
+    body = ('<w:p><w:r><w:t>Name:</w:t></w:r><w:r><w:tab/><w:t>Ada Lovelace</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t>Harbour Road 4</w:t><w:br/><w:t xml:space="preserve">Portree</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t>Call 555</w:t><w:noBreakHyphen/><w:t>0199</w:t><w:cr/><w:t>after six.</w:t></w:r></w:p>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", f'<w:document xmlns:w="x"><w:body>{body}</w:body></w:document>')
+    doc = load(tmp_path, "card.docx", out.getvalue())
+    assert doc.text == "Name: Ada Lovelace\n\nHarbour Road 4\nPortree\n\nCall 555-0199\nafter six."
+
+
 def test_discover_skips_hidden_files_and_folders(tmp_path) -> None:
     for name in ("a.txt", ".hidden.txt", ".git/config.txt", "sub/b.md", "sub/.cache/c.md"):
         write(tmp_path, name, "text")
