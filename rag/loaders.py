@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 # Bump whenever a file may be read differently (a new type or encoding, other extracted text): an ingest
 # then reads the corpus again instead of trusting that nothing changed, so files an older version skipped
 # or read differently are picked up without the user having to touch them or rebuild.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
@@ -151,7 +151,9 @@ def _load_markdown(data: bytes, fallback_title: str) -> tuple[str, str]:
 
 class _HTMLText(HTMLParser):
     BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-             "blockquote", "pre", "tr", "table", "dd", "dt", "figcaption", "hr"}
+             "blockquote", "pre", "tr", "table", "dd", "dt", "figcaption", "hr", "header", "footer", "main", "aside",
+             "address", "caption", "details", "summary", "fieldset", "legend", "figure", "form", "dl"}
+    CELL = {"td", "th"}  # cells of a row stay on its line, apart: 'Apples 3 euros', not 'Apples3 euros'
     SKIP = {"script", "style", "noscript", "template", "svg", "nav", "head"}
 
     def __init__(self) -> None:
@@ -172,6 +174,8 @@ class _HTMLText(HTMLParser):
             self._heading_tag = tag
         if tag in self.BLOCK:
             self.parts.append("\n\n")
+        elif tag in self.CELL:
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and self.skip_depth:
@@ -182,6 +186,8 @@ class _HTMLText(HTMLParser):
             self._heading_tag = None
         if tag in self.BLOCK:
             self.parts.append("\n\n")
+        elif tag in self.CELL:
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if self._in_title:

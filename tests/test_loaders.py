@@ -122,6 +122,15 @@ def test_html_title_is_the_first_heading_and_only_readable_text_is_kept(tmp_path
     assert bare.title == "First words here."
 
 
+def test_html_table_cells_and_page_regions_keep_their_words_apart(tmp_path) -> None:
+    page = ("<table><tr><th>Item</th><th>Price</th></tr><tr><td>Apples</td><td>3 euros</td></tr></table>"
+            "<main><p>Main text.</p></main><footer>Footer text</footer><aside>Aside</aside>"
+            "<details><summary>Opening hours</summary>Nine to five</details>")
+    doc = load(tmp_path, "prices.html", page)
+    assert doc.text == ("Item Price\n\nApples 3 euros\n\nMain text.\n\nFooter text\n\nAside\n\n"
+                        "Opening hours\n\nNine to five")
+
+
 def test_pdf_and_docx_text(tmp_path) -> None:
     pdf = load(tmp_path, "report.pdf", pdf_bytes("Quarterly report on heliostat arrays"))
     assert pdf.text == "Quarterly report on heliostat arrays" and pdf.title == pdf.text
