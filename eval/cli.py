@@ -63,7 +63,10 @@ def _rag_errors(function: F) -> F:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped into a file or a CI log, rich would squeeze the tables into 80 columns and cut the numbers to '0.8…'.
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def _progress(console):

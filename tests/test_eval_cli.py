@@ -82,6 +82,14 @@ def test_run_writes_every_report_file(smoke_run):
     assert "accuracy" in result.output  # the summary table is printed too
 
 
+def test_run_tables_are_whole_when_piped(smoke_run):
+    # CliRunner's output is not a terminal, as in a CI log: no column may be cut to fit 80 characters.
+    result, _ = smoke_run
+    assert "by question type" in result.output
+    assert "…" not in result.output
+    assert "accuracy" in result.output.split("by question type", 1)[1]
+
+
 def test_run_metrics_are_consistent_with_the_answers(smoke_run):
     _, out = smoke_run
     report = json.loads((out / "report.json").read_text())
