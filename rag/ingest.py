@@ -134,6 +134,59 @@ def _unchanged_report(
                         skipped=list(state.get("skipped", [])), seconds=time.perf_counter() - started)
 
 
+def _existing_versions(ids: list[str], metas: list[dict]) -> tuple[dict[str, dict[str, set[str]]], dict[str, int]]:
+    """Per document, its indexed versions ('doc_hash/chunker' -> chunk ids), and each chunk's n_chunks."""
+    existing: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    n_chunks: dict[str, int] = {}
+    for chunk_id, meta in zip(ids, metas):
+        n_chunks[chunk_id] = int(meta["n_chunks"])
+        # A version is the text and the way it was cut: new chunk settings re-cut every document.
+        existing[meta["doc_id"]][f"{meta['doc_hash']}/{meta.get('chunker')}"].add(chunk_id)
+    return existing, n_chunks
+
+
+def _same_text_report(
+    settings, model_id: str, documents: list, unreadable: set[str], fingerprint: dict, warnings: list[str],
+    started: float,
+) -> IngestReport | None:
+    """Files were touched (copied, checked out, an upgrade re-reads them) but every text is the one indexed:
+    the report of an ingest with nothing to do, found without loading the model; None when there is work.
+
+    Only after a complete ingest with the same settings and model, so each indexed version was cut as it
+    would be now; the index must hold exactly the current documents, each in one complete version.
+    """
+    from .lexical import LexicalIndex
+    from .store import VectorStore
+
+    state = read_state(settings.index_dir)
+    if not state.get("ingest_complete") or state.get("signature") != settings_signature(settings):
+        return None
+    if not LexicalIndex.path(settings.index_dir).exists():
+        return None
+    described = VectorStore.describe(settings)
+    if described is None or described[0] != state.get("chunks") or described[1].get("embedding_model") != model_id:
+        return None
+    try:
+        store = VectorStore(settings, model_id, int(described[1]["dimension"]), create=False)
+    except (KeyError, TypeError, ValueError):
+        return None
+    existing, n_chunks = _existing_versions(*store.all_metadata())
+    if set(existing) - ({d.doc_id for d in documents} | unreadable):
+        return None  # a document to remove
+    for doc in documents:
+        versions = existing.get(doc.doc_id, {})
+        if len(versions) != 1:
+            return None
+        (version, ids), = versions.items()
+        if not version.startswith(f"{doc.content_hash}/") or len(ids) != n_chunks[next(iter(ids))]:
+            return None
+    # The index is as it was (last_ingest stays); what is recorded is what the files look like now.
+    write_state(settings.index_dir, documents=len(documents) + len(unreadable & set(existing)),
+                fingerprint=fingerprint, skipped=warnings, readable=len(documents))
+    return IngestReport(unchanged=len(documents), chunks=described[0], skipped=list(warnings),
+                        seconds=time.perf_counter() - started)
+
+
 def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
     """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
 
@@ -194,6 +247,10 @@ def ingest(
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
+        if not rebuild and (same := _same_text_report(
+                settings, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
+            tell(len(documents), len(documents), f"read {len(documents)} documents: no text changed")
+            return same
         tell(0, 0, "loading model")
         embedder = load_embedder()
         chunker = Chunker(settings.chunk_size, settings.chunk_overlap, embedder.token_counter(), embedder.max_tokens)
@@ -204,13 +261,9 @@ def ingest(
             shutil.rmtree(LexicalIndex.path(index_dir), ignore_errors=True)
         store = open_store()
         ids, metas = store.all_metadata()
-        existing: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        existing, n_chunks = _existing_versions(ids, metas)
         by_hash: dict[str, str] = {}
-        n_chunks: dict[str, int] = {}
         for chunk_id, meta in zip(ids, metas):
-            n_chunks[chunk_id] = int(meta["n_chunks"])
-            # A version is the text and the way it was cut: new chunk settings re-cut every document.
-            existing[meta["doc_id"]][f"{meta['doc_hash']}/{meta.get('chunker')}"].add(chunk_id)
             by_hash.setdefault(meta["chunk_hash"], chunk_id)
 
         counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}

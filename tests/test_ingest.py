@@ -389,6 +389,43 @@ def test_an_unchanged_corpus_is_checked_without_reading_files_or_loading_the_mod
     assert recut.updated == 3
 
 
+def test_touched_files_with_the_same_text_are_checked_without_loading_the_model(tmp_path, embedder) -> None:
+    # A checkout, a copy or `touch` changes every file's times but no text: the files are read, and nothing
+    # else is done - no model load (seconds), no embedding - and the next run takes the one-stat path again.
+    corpus = small_corpus(tmp_path / "corpus")
+    (corpus / "empty.txt").write_text("")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = ingest(settings, embedder)
+    for path in corpus.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    script = (
+        "import sys, json; import rag.loaders as L; from rag import Assistant, Settings; reads = [];"
+        "real = L.load_document;"
+        "L.load_document = lambda *a: reads.append(a[0].name) or real(*a);"
+        "import rag.ingest as I; I.load_document = L.load_document;"
+        f"a = Assistant(Settings(corpus_dir={str(corpus)!r}, index_dir={str(settings.index_dir)!r}));"
+        "r = a.ingest(); r2 = a.ingest();"
+        "print(r.model_dump_json()); print(json.dumps([len(reads), 'torch' in sys.modules, r2.unchanged]))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report_json, facts = done.stdout.strip().splitlines()[-2:]
+    again = IngestReport.model_validate_json(report_json)
+    assert (again.unchanged, again.added, again.updated, again.removed, again.embedded, again.chunks) == (
+        3, 0, 0, 0, 0, first.chunks)
+    assert again.skipped == first.skipped
+    reads, torch_loaded, second_unchanged = json.loads(facts)
+    assert reads == 4 and torch_loaded is False and second_unchanged == 3  # the second run read nothing
+    status = Assistant(settings, embedder=embedder).status()
+    assert (status.documents, status.chunks) == (3, first.chunks)
+
+    # A real edit among touched files is still a real ingest.
+    target = corpus / "anthropic-pause-warning.md"
+    target.write_text(target.read_text() + "\n\nA late note on quillfeather audits.\n")
+    edited = ingest(settings, embedder)
+    assert (edited.updated, edited.unchanged) == (1, 2) and edited.embedded > 0
+
+
 def test_files_an_older_version_skipped_are_read_after_an_upgrade_without_touching_them(
     tmp_path, embedder, monkeypatch
 ) -> None:
