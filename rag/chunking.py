@@ -91,18 +91,21 @@ class Chunker:
         cut, per_token = start, 4.0
         while cut < end:
             stop = self._fitting_prefix(text, cut, end, size, per_token)
-            if stop < end:
-                space = text.rfind(" ", cut + (stop - cut) // 2, stop)
-                stop = space if space > cut else stop
+            if stop < end:  # end at a line's end, or else at a space, in the second half of the chunk
+                half = cut + (stop - cut) // 2
+                line, space = text.rfind("\n", half, stop), text.rfind(" ", half, stop)
+                stop = line if line > cut else space if space > cut else stop
+                while stop > cut + 1 and text[stop - 1].isspace():
+                    stop -= 1
             out.append((cut, stop))
             if stop >= end:
                 break
             per_token = max(0.5, (stop - cut) / max(1, size))
             after = stop
-            if overlap:  # start the next chunk about `overlap` tokens back, at a space
+            if overlap:  # start the next chunk about `overlap` tokens back, at a line's start or a space
                 back = max(cut + 1, stop - int(overlap * per_token))
-                space = text.find(" ", back, stop)
-                after = space if space > cut else stop
+                line, space = text.find("\n", back, stop), text.find(" ", back, stop)
+                after = line if line > cut else space if space > cut else stop
             cut = after
             while cut < end and text[cut].isspace():
                 cut += 1
@@ -155,14 +158,16 @@ class Chunker:
 
 
 LONG_RUN = 3000  # characters without a sentence break after which a stretch is cut by size, not by the splitter
-_BREAK = re.compile(r"\n|[.!?;:](?=\s)|[。！？]")
+# Where the splitter can cut cheaply: paragraphs and sentence ends. Single line breaks are not among them: the
+# splitter reads lines without full stops (logs, lists, tables) as one sentence and tokenizes it word by word.
+_BREAK = re.compile(r"\n\n|[.!?;](?=\s)|[。！？]")
 
 
 def _segments(text: str) -> list[tuple[int, int, bool]]:
     """The text as (start, end, is_long_run) stretches, in order, together covering it.
 
-    A long run is a stretch of at least LONG_RUN characters with no line break and no sentence end; plain
-    prose has none and comes back whole, as one stretch.
+    A long run is a stretch of at least LONG_RUN characters with no paragraph break and no sentence end;
+    plain prose has none and comes back whole, as one stretch.
     """
     out: list[tuple[int, int, bool]] = []
     done = previous = 0
