@@ -289,6 +289,9 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError):
+        if not path.is_symlink():  # listed a moment ago: renamed or deleted while the corpus was read
+            raise SkipFile("no longer there (moved or deleted while reading the corpus); "
+                           "the next `rag ingest` picks up its new state", transient=True) from None
         raise SkipFile("broken link") from None
     if not real.is_relative_to(root):
         raise SkipFile("link points outside the corpus folder")

@@ -206,6 +206,15 @@ def test_links_to_folders_say_so_whatever_their_name(tmp_path) -> None:
     assert skip_reason(corpus, corpus / "shared") == "link points outside the corpus folder"
 
 
+def test_a_file_gone_between_listing_and_reading_is_not_called_a_broken_link(tmp_path) -> None:
+    [listed] = list(discover(write(tmp_path, "draft.txt", "text").parent))
+    listed.rename(tmp_path / "final.txt")  # renamed while an ingest is reading the corpus
+    with pytest.raises(SkipFile) as caught:
+        load_document(listed, tmp_path, LIMIT)
+    assert str(caught.value).startswith("no longer there (moved or deleted while reading the corpus)")
+    assert caught.value.transient  # what was indexed stays until the next ingest sees the new state
+
+
 @pytest.mark.timeout(30)
 def test_a_link_to_a_pipe_is_refused_without_reading_it(tmp_path) -> None:
     # Reading a pipe nobody writes to blocks forever; the loader must not even open it.
