@@ -614,3 +614,24 @@ def test_a_restatement_in_other_words_is_supported(judge, claim):
 def test_the_same_passage_still_rejects_what_it_does_not_say(judge, claim):
     v = verdict(judge, claim, FERRY)
     assert not v.supported, v.reason
+
+
+LEAGUE = (
+    "The result turned Harwick Rovers into the main challenger to Eastfield United. "
+    "Rovers are coached by Mara Quint, the former assistant manager of Eastfield."
+)
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("The result made Eastfield United the main challenger to Harwick Rovers.", False),  # the other way round
+        ("The result made Harwick Rovers the main challenger to Eastfield United.", True),
+        ("Mara Quint is still Eastfield's assistant manager.", False),  # a past role given as current
+        ("Mara Quint used to be Eastfield's assistant manager.", True),
+        ("Harwick Rovers' coach once served as Eastfield's assistant manager.", True),
+    ],
+)
+def test_who_is_what_to_whom(judge, claim, supported):
+    v = verdict(judge, claim, LEAGUE)
+    assert v.supported is supported, v.reason

@@ -360,3 +360,49 @@ def subject_of(sentence: Sentence, case: Case) -> Entity | None:
         if names:
             return names[0]
     return None
+
+
+# Words between two names that make their relation go both ways ('A partnered with B', 'between A and B') or
+# turn it round ('B was acquired by A'): their order then proves nothing.
+_ORDER_FREE = frozenset("and or with between versus vs against alongside both together by , ;".split())
+
+
+# A segment ending so attaches the second name to a title or place ('co-founder of Anthropic', 'based in Tokyo'),
+# which a text may as well put in front ('Anthropic co-founder Jack Clark', 'Tokyo-based Sakana').
+_ATTACHING = frozenset("of in at from for based".split())
+
+
+def _relating(segment: list[Tok]) -> bool:
+    """Words between two names that relate them one way round: a short clause, not a list, a title or a place."""
+    return (
+        3 <= len(segment) <= 8
+        and not any(t.low in _ORDER_FREE or t.cap for t in segment)
+        and segment[-1].low not in _ATTACHING
+    )
+
+
+def check_entity_order(case: Case) -> list[Check]:
+    """'X made OpenAI a challenger to Anthropic' where the passage says 'turned Anthropic into a challenger to
+    OpenAI': the same two names around the same words, the other way round."""
+    names = [e for e in case.claim_ents if e.keys[-1] not in CALENDAR_WORDS]
+    toks = case.claim_toks
+    for a_pos, a in enumerate(names):
+        for b in names[a_pos + 1 :]:
+            if same_name(a, b):
+                continue
+            middle = toks[a.end : b.start]
+            if not _relating(middle):
+                continue
+            between = {t.stem for t in middle if is_content(t) and t.low not in LIGHT}
+            if not between:
+                continue
+            for sentence in case.evidence:
+                ents = entities(sentence.toks, case.proper)
+                for y in (e for e in ents if same_name(e, b)):
+                    for x in (e for e in ents if same_name(e, a) and y.end <= e.start <= y.end + 10):
+                        gap = sentence.toks[y.end : x.start]
+                        if not _relating(gap):
+                            continue
+                        if between & {t.stem for t in gap if is_content(t)}:
+                            return [Check("entity_order", f"passage puts '{b.surface}' and '{a.surface}' the other way round")]
+    return []

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..embeddings import cached
 from .base import Case, Check, Verdict
 from .causes import check_causal
-from .entities import Entity, check_entities, entities, opener_names, word_match
+from .entities import Entity, check_entities, check_entity_order, entities, opener_names, word_match
 from .lexicon import BOOSTERS, FUNCTION_WORDS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
-from .modality import check_modality, check_strength
+from .modality import check_former, check_modality, check_strength
 from .negation import check_antonyms, check_negation
 from .numbers import check_numbers, check_units
 from .speakers import check_quotes, check_speaker
@@ -42,6 +42,8 @@ _PENALTY = {
     "one_of": 0.4,
     "modality": 0.35,
     "causal": 0.4,
+    "entity_order": 0.35,
+    "former": 0.4,
     "novel_term": 0.9,
     "added_word": 0.7,
     "added_detail": 0.35,
@@ -56,7 +58,7 @@ _ABLATION_MARGIN = 0.02
 # In this order: a check's reason is shown when it is the worst, the first of equals.
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
-    check_strength, check_modality, check_causal,
+    check_strength, check_modality, check_causal, check_entity_order, check_former,
 )
 
 

@@ -50,12 +50,12 @@ NEG_PREFIX_EXEMPT = re.compile(
 BOOSTERS = frozenset("""
 will all always every everyone everybody everything entirely completely totally certainly definitely
 undoubtedly inevitably inevitable guaranteed guarantee guarantees prove proves proved proven must
-exactly precisely only sole solely clearly surely universally alone majority most fully already
+exactly precisely only sole solely purely clearly surely universally alone majority most fully already
 """.split())
 # Strong words that say the same strength in other terms: a passage with one of a group bears out a claim with
 # another ('simply give ground' -> 'only hand an advantage', 'fully autonomously' -> 'entirely on its own').
 BOOSTER_GROUPS = (
-    frozenset("only alone solely sole simply just merely single singly exclusively".split()),
+    frozenset("only alone solely sole purely simply just merely single singly exclusively".split()),
     frozenset("entirely fully completely totally wholly whole entire autonomously".split()),
     frozenset("inevitable inevitably must certain certainly bound guaranteed guarantee guarantees sure surely".split()),
     frozenset("all every each everyone everybody everything always universally whole entire".split()),

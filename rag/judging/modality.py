@@ -186,3 +186,29 @@ def check_modality(case: Case) -> list[Check]:
         if ev_open.get(t.stem) and _stated_as_done(toks, k, claim_open):
             return [Check("modality", f"claim states '{t.low}' as fact; the passage says it may or would happen")]
     return []
+
+
+# A role the passage puts in the past ('former chief scientist', 'ex-minister'); words with which a claim keeps it
+# there ('used to be', 'previously', 'until').
+_PAST_ROLE = frozenset("former ex previous onetime erstwhile outgoing".split())
+_PAST_MARKERS = _PAST_ROLE | frozenset("formerly previously once used until left earlier ago past was were had".split())
+
+
+def check_former(case: Case) -> list[Check]:
+    """'LeCun, who is still Meta's chief scientist' where the passage says 'former chief scientist at Meta': the
+    claim gives as current a role the passage says was left."""
+    past_roles: set[str] = set()
+    for s in case.evidence:
+        toks = s.toks
+        for k, t in enumerate(toks):
+            if t.low in _PAST_ROLE:
+                past_roles |= {u.stem for u in toks[k + 1 : k + 4] if is_content(u) and not u.cap}
+    if not past_roles:
+        return []
+    claim = case.claim_toks
+    if any(t.low in _PAST_MARKERS for t in claim):
+        return []
+    for t in claim:
+        if t.stem in past_roles and is_content(t):
+            return [Check("former", f"claim gives '{t.low}' as a current role; the passage says former")]
+    return []
