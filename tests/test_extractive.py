@@ -268,3 +268,72 @@ def test_a_who_question_with_a_second_part_keeps_every_founder(answerer):
     answer = answerer.answer("Who started Veltrix Robotics and in what year?", FOUNDERS)
     assert "Ana Ruiz" in answer and "Tomas Berg" in answer and "2011" in answer
     assert_verbatim(answer, FOUNDERS)
+
+
+def test_a_later_part_that_names_no_one_asks_about_the_subject_of_the_part_before(answerer):
+    # "the company's co-founders" are Veltrix's; the count "two of" is not the role asked about.
+    sources = passages(*(c.text for c in FOUNDERS), "Orbisa Labs builds delivery drones in Porto. Orbisa Labs was "
+                       "co-founded by Pedro Alves, a former pilot.")
+    answer = answerer.answer("In what year was Veltrix Robotics founded, and who are two of the company's "
+                             "co-founders?", sources)
+    assert "2011" in answer and "Ana Ruiz" in answer and "Tomas Berg" in answer
+    assert "Pedro Alves" not in answer
+    assert_verbatim(answer, sources)
+
+
+def test_a_name_that_only_says_whose_officer_someone_is_need_not_be_repeated(answerer):
+    # "Orbisa's CEO Maria Lopes": a sentence about Lopes answers, though it does not name Orbisa again.
+    sources = passages(
+        "Orbisa Labs builds delivery drones in Porto. Maria Lopes, Orbisa's chief executive, is cautious about "
+        "the industry. Lopes has warned that delivery drones could crowd city skies, distract drivers and frighten "
+        "pets.",
+        "Veltrix Robotics designs warehouse robots that sort parcels.",
+    )
+    answer = answerer.answer("What harms has Orbisa's CEO Maria Lopes said delivery drones could bring?", sources)
+    assert "crowd city skies" in answer
+    assert_verbatim(answer, sources)
+
+
+def test_a_comparison_of_two_names_is_answered_for_each(answerer):
+    sources = passages(
+        "Orbisa Labs treats warehouse automation as a safety risk for workers.",
+        "Veltrix Robotics sees warehouse automation as a way to cut costs for small shops.",
+    )
+    answer = answerer.answer("How do Orbisa Labs and Veltrix Robotics differ in how they see warehouse "
+                             "automation?", sources)
+    assert "safety risk" in answer and "cut costs" in answer
+    assert_verbatim(answer, sources)
+
+
+def test_which_institution_prefers_a_name_of_that_kind(answerer):
+    sources = passages(
+        "Drones that update their own software are an easy target. Attackers could plant hidden commands in "
+        "them. Rui Costa of the Polytechnic University of Porto has warned about these dangers.",
+        "Maria Lopes has warned that engineers may miss hidden commands in drones that rewrite themselves.",
+    )
+    answer = answerer.answer("Which university is the engineer who warned about hidden commands in drones "
+                             "affiliated with?", sources)
+    assert quoted(answer)[0][0].startswith("Rui Costa of the Polytechnic University")
+    assert "Maria Lopes" not in answer
+    assert_verbatim(answer, sources)
+
+
+CRITICS = passages(
+    "Veltrix Robotics wants open standards for warehouse robots. Tomas Berg, a venture investor, accused Veltrix "
+    "of pursuing a plan that would shut out small rivals. Other analysts say that the push is mostly marketing, "
+    "because it draws attention to Veltrix's robots.",
+    "Ana Ruiz has dismissed fears about warehouse robots replacing people as overblown. Ana Ruiz now teaches "
+    "robotics in Turin.",
+)
+
+
+def test_why_did_someone_do_what_the_sources_say_they_did_not_quotes_what_they_did(answerer):
+    answer = answerer.answer("Why did Tomas Berg praise Veltrix's push for open standards?", CRITICS)
+    assert "accused Veltrix" in answer
+    assert_verbatim(answer, CRITICS)
+    answer = answerer.answer("Why did Ana Ruiz back Veltrix's warning that robots will replace warehouse "
+                             "workers?", CRITICS)
+    assert "dismissed fears" in answer
+    assert_verbatim(answer, CRITICS)
+    # Nothing the sources say of her bears on this one.
+    assert answerer.answer("Why did Ana Ruiz sell her shares in Veltrix last spring?", CRITICS) == ABSTAIN_TEXT

@@ -190,6 +190,7 @@ class _Part:
     future: bool = False  # "when will...": a date in the past does not answer it
     predicate: str | None = None  # the verb the question turns on, stemmed: 'compar' in "what did X compare..."
     polar: bool = False  # a yes/no question: "Has X achieved Y?" is answered by the sentence that says whether
+    each: bool = False  # asked of one of several names given together ("X and Y"): dropped if no source has it
 
     @property
     def kind(self) -> str | None:
@@ -308,7 +309,7 @@ def answer_kind(part: str) -> Asked:
         return Asked(REASON)
     if wh in ("who", "whom", "whose"):
         if rest and rest[0] in ("is", "are", "was", "were"):
-            role = [w for w in _noun_phrase(rest[1:]) if w not in STOPWORDS]
+            role = [w for w in _noun_phrase(_past_quantity(rest[1:])) if w not in STOPWORDS]
             if not role or role[0] in capitalised:
                 return Asked()  # "Who is Marina Favaro?" asks what she is, not for a name
             # "Who is the head of X?": a name, and the sentence must say what the person is.
@@ -328,12 +329,36 @@ def answer_kind(part: str) -> Asked:
             kind = _NOUN_TYPES.get(role[-1], NAME)
             return Asked(kind, stem(role[-1]), True, stem(role[-1]), role[-1])
     typed = [w for w in phrase if w in _NOUN_TYPES]
+    plural = [_singular(w) for w in phrase if _singular(w) in _NOUN_TYPES and _NOUN_TYPES[_singular(w)] == NAME]
+    if plural and not typed:
+        # "Which companies...", "which universities...": several names of that kind.
+        return Asked(NAME, stem(plural[-1]), True)  # no head to check names against: a list of them
     if typed:
         kind = _NOUN_TYPES[typed[-1]]  # the head comes last: "share price" is a price
         return Asked(kind, stem(typed[-1]), kind != TERM, None, typed[-1])  # a term is often quoted, need not be
     if any(w.endswith("s") and not w.endswith("ss") and len(w) > 3 and w not in STOPWORDS for w in phrase):
         return Asked(LIST)  # "which dangers", "what are the stages": several items
     return Asked()
+
+
+_QUANTITY_WORDS = frozenset("one two three four five several some many any all both each few most none".split())
+
+
+def _past_quantity(tokens: list[str]) -> list[str]:
+    """"two of the company's co-founders" -> "the company's co-founders": the count is not the role asked about."""
+    if len(tokens) > 2 and (tokens[0] in _QUANTITY_WORDS or tokens[0].isdigit()) and tokens[1] == "of":
+        return tokens[2:]
+    return tokens
+
+
+def _singular(word: str) -> str:
+    """The singular of a plural noun, roughly: 'companies' -> 'company', 'journalists' -> 'journalist'."""
+    word = word.rstrip("'’")
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def _noun_phrase(tokens: list[str]) -> list[str]:
@@ -396,6 +421,8 @@ class ExtractiveAnswerer:
         names = [g for p in parts for g in p.groups if not all(t.isdigit() for t in g)]
         if names and not any(g & known for g in names):
             return None  # the question is about someone or something no source mentions
+        # "How do X and Y differ?" when only X is in the sources: what they say of X, as before the split.
+        parts = [p for p in parts if not p.each or p.groups[0] & known]
         # Each part is embedded as asked and without its names: the second says whether a sentence is about
         # what is asked (revenue, founders), not merely about whom. One batch for everything.
         texts = [p.text for p in parts] + [_without(p.text, p.groups) for p in parts]
@@ -468,11 +495,12 @@ class _Ranking:
                 and related_terms(part.predicate, cand.terms))
 
     def features(self, part: _Part, vector: "np.ndarray", aspect: "np.ndarray", typed: bool = True,
-                 every_name: bool = True) -> list[dict]:
+                 every_name: bool = True, subject_led: bool = False) -> list[dict]:
         """Per candidate: the checks it fails (none when it may be quoted for this part) and its score.
 
         With `typed`, a sentence must hold the kind of thing the part asks for, if it asks for one; with
-        `every_name`, it must be about every name the part gives, else only about the first."""
+        `every_name`, it must be about every name the part gives, else only about the first; with `subject_led`, a
+        sentence that opens with the first name and is close to the question as asked is relevant."""
         similarity = self.vectors @ vector
         aspect_similarity = self.vectors @ aspect
         required = self.required(part) if every_name else self.required(part)[:1]
@@ -515,10 +543,20 @@ class _Ranking:
                          and all(g & cand.names for g in required))
             close = (asp >= MEANING_ALONE or sim >= CLOSE
                      or typed_own and sim >= MEANING_ALONE and self._fits_head(cand, items, part.asked_for.head))
+            # A sentence that names, itself, the two or more parties the question names and is close to it as asked
+            # is about what happened between them: "Why did X praise Y's plan?" and "X accused Y of...".
+            close = close or (len(required) > 1 and all(g & cand.names for g in required) and sim >= MEANING_ALONE)
+            if subject_led and required and sim >= MEANING_ALONE:
+                # What the sources say the subject did, when they tie it to nothing else the question names.
+                close = close or _opens_with(cand.text, required[0])
             # A sentence about the subject that holds what is asked for and says every telling word of the question
             # answers it, however much else it says ("One of its co-founders is X, who co-wrote...").
             grounded = bool(items) and bool(telling) and telling <= matched and not required == []
-            if (sim < MIN_SIMILARITY and not grounded) or not (matched & telling or close):
+            # "Who are X's co-founders?": a sentence on X that names someone in full in that role answers it.
+            in_role = (part.kind == NAME and part.asked_for.relation is not None and bool(required)
+                       and _akin(part.asked_for.relation, cand.terms)
+                       and any(len(set(n.split()) - part.asked) > 1 and set(n.split()) & items for n in cand.full_names))
+            if not in_role and ((sim < MIN_SIMILARITY and not grounded) or not (matched & telling or close)):
                 fails.append("relevance")
             if general and lexical < PREMISE_MATCH:
                 fails.append("about")  # a denial about no one in particular must say what the question asks
@@ -564,6 +602,10 @@ class _Ranking:
             # what the sources say about the first one is the answer to quote (here, that the premise is wrong).
             features = self.features(part, vector, aspect, typed=False, every_name=False)
             passing = [i for i, f in enumerate(features) if not f["fails"]]
+            if not passing:
+                # "Why did LeCun back Anthropic's warning?" when the sources only say what LeCun argued instead.
+                features = self.features(part, vector, aspect, typed=False, every_name=False, subject_led=True)
+                passing = [i for i, f in enumerate(features) if not f["fails"]]
         if part.premise:
             # A statement is quoted back only to be corrected, so a sentence that corrects it comes first.
             correcting = [i for i in passing if features[i]["corrects"]]
@@ -574,8 +616,14 @@ class _Ranking:
             limit = min(limit, 2)  # whether it is so, and perhaps one more sentence on it
         if not passing:
             return []
+        if part.kind == NAME and part.asked_for.head and len(passing) > 1:
+            # "Which university...": a sentence naming a university comes before one naming a person or a company.
+            passing = self._fitting(passing, features, part.asked_for.head) or passing
         scored = sorted(((features[i]["score"], i) for i in passing), reverse=True)
         best = scored[0][0]
+        if part.kind == NAME and part.asked_for.relation:
+            # "Who are X's co-founders?": the sentences that name someone in full in that role come first.
+            scored.sort(key=lambda si: not self._another_person(part, self.candidates[si[1]], features[si[1]], set()))
         if part.kind == LIST:
             enumeration = self._enumeration(passing, features, best, chosen)
             if enumeration:
@@ -653,6 +701,19 @@ class _Ranking:
         if len(items) < 2:
             return []
         return [i for i in intro + items if i not in chosen]
+
+    def _fitting(self, indices: list[int], features: list[dict], head: str) -> list[int]:
+        """Those of the sentences that give a name of the kind asked for (see _fits_head), embedded in one batch."""
+        # The head noun may be part of the name ("Asia e University"), though the question has it too.
+        phrases = {i: [p for p in _item_phrases(self.candidates[i].text, features[i]["items"] | {stem(head)})
+                       if {stem(w) for w in words(p)} & features[i]["items"]] for i in indices}
+        if self.embedder is None:
+            return []
+        missing = sorted({t for t in [head, *(p for ps in phrases.values() for p in ps)] if t not in self._phrase_vectors})
+        if missing:
+            self._phrase_vectors.update(zip(missing, self.embedder.embed(missing)))
+        head_vector = self._phrase_vectors[head]
+        return [i for i, ps in phrases.items() if any(float(head_vector @ self._phrase_vectors[p]) >= FITS_HEAD for p in ps)]
 
     def _fits_head(self, cand: _Candidate, items: set[str], head: str | None) -> bool:
         """Whether a name the sentence gives is the kind of thing asked for, by meaning: "Asia e University"
@@ -739,10 +800,17 @@ def _parts(question: str) -> list[_Part]:
             premise = not asks or (kind is None and i == 0 and len(pieces) > 1 and not _starts_with_wh(piece))
             groups = _name_groups(piece)
             plain = _content(piece) - set().union(*groups) - _attached_acronyms(piece)
+            # "Anthropic's CEO Dario Amodei": the first name only says who the second is; a sentence about him
+            # need not name the company again.
+            groups = [g for g in groups if g not in _descriptors(piece, groups)]
             text, subject_only = piece, premise
-            if not groups and parts and parts[-1].groups and _PRONOUN.search(piece):
-                # "The co-founder who co-wrote the post: how soon does he think...": 'he' is the one named before.
+            if not groups and i and parts and parts[-1].groups:
+                # "The co-founder who co-wrote the post: how soon does he think...": 'he' is the one named before;
+                # "...and who are the company's co-founders?": a later part that names no one asks about the subject
+                # of the part before.
                 groups, subject_only = parts[-1].groups[:1], True
+                # "the company's" is that subject by another word, not something the sentence must say.
+                plain = plain - {stem(m.group(1)) for m in re.finditer(r"\bthe\s+(\w+)['’]s\b", piece, re.IGNORECASE)}
             if len({t for t in plain if t not in _FRAME}) + len(groups) < 2 and not premise:
                 # "...and in what year?", "When did that happen?": too short to stand alone; it asks about the
                 # rest of the question, whose first name is its subject.
@@ -750,9 +818,65 @@ def _parts(question: str) -> list[_Part]:
                 groups = groups or whole_groups
             lead = _question_tokens(piece) or [w.lower() for w in words(piece)[:1]]
             polar = asks and not premise and not asked_for.kind and bool(lead) and lead[0] in _AUXILIARIES
-            parts.append(_Part(text, asked_for, premise, groups, subject_only, [_role(text, g) for g in groups],
-                               plain, _content(text) | plain, bool(_FUTURE.search(piece)), _predicate(piece), polar))
+            # "How do Anthropic and Sakana differ...?", "What do X and Y each cite...?": asked of each name in turn,
+            # since a sentence seldom speaks of both.
+            each = _coordinated(text, groups) if not premise and not subject_only else []
+            for name in each or [None]:
+                sub_text, sub_groups = text, groups
+                if name is not None:
+                    coordinated, spoken = name
+                    sub_groups = [coordinated[0]] + [g for g in groups if g not in coordinated[1]]
+                    sub_text = text[: spoken[0]] + spoken[1] + text[spoken[2] :]
+                parts.append(_Part(sub_text, asked_for, premise, sub_groups, subject_only,
+                                   [_role(sub_text, g) for g in sub_groups], plain, _content(sub_text) | plain,
+                                   bool(_FUTURE.search(piece)), _predicate(piece), polar, name is not None))
     return parts
+
+
+_NAME_RUN = r"[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*"
+_COORDINATION = re.compile(rf"(?<!between )(?<!among )({_NAME_RUN}(?:\s*,\s*{_NAME_RUN})*)\s*,?\s+(?:and|or)\s+({_NAME_RUN})")
+
+
+def _coordinated(text: str, groups: list[frozenset[str]]):
+    """For "X and Y" (or "X, Y and Z") naming two or more of the groups: per name, (its group, all the coordinated
+    groups) and how to say the text of that name alone (start, the name, end of the coordination). Empty if none."""
+    for m in _COORDINATION.finditer(text):
+        names = [n.strip() for n in re.split(r"\s*,\s*", m.group(1))] + [m.group(2).strip()]
+        found = []
+        for n in names:
+            stems = {stem(w) for w in words(n)}
+            group = next((g for g in groups if g & stems), None)
+            if group is None or group in [f[0] for f in found] or not n[0].isupper():
+                break
+            found.append((group, n))
+        else:
+            if len(found) > 1:
+                coordinated = [g for g, _ in found]
+                return [((g, coordinated), (m.start(), n, m.end())) for g, n in found]
+    return []
+
+
+# "Anthropic's CEO Dario Amodei", "Sakana's co-founder David Ha": a possessor, a role, and a name in full.
+_DESCRIBED = re.compile(r"\b([A-Z][\w\-]*)['’]s\s+(?:(?:[a-z][\w\-]*|[A-Z]{2,})\s+){1,3}?"
+                        r"([A-Z][a-z][\w\-]*(?:\s+[A-Z][a-z][\w\-]*)+)")
+
+
+def _descriptors(text: str, groups: list[frozenset[str]]) -> list[frozenset[str]]:
+    """The name groups that only describe a person named in full right after them: 'Anthropic' in "Anthropic's CEO
+    Dario Amodei"."""
+    out = []
+    for m in _DESCRIBED.finditer(text):
+        owner = stem(m.group(1))
+        person = {stem(w) for w in m.group(2).split()}
+        described = [g for g in groups if person & g and owner not in g]
+        out += [g for g in groups if owner in g and not g & person] if described else []
+    return out
+
+
+def _opens_with(text: str, group: frozenset[str]) -> bool:
+    """Whether a sentence opens with the name: "Yann LeCun, the AI pioneer, argues..." for {'yann', 'lecun'}."""
+    lead = words(text)[:1]
+    return bool(lead) and stem(lead[0]) in group
 
 
 def _akin(term: str, others: "set[str] | frozenset[str]") -> bool:
