@@ -337,3 +337,17 @@ def test_why_did_someone_do_what_the_sources_say_they_did_not_quotes_what_they_d
     assert_verbatim(answer, CRITICS)
     # Nothing the sources say of her bears on this one.
     assert answerer.answer("Why did Ana Ruiz sell her shares in Veltrix last spring?", CRITICS) == ABSTAIN_TEXT
+
+
+def test_a_why_question_whose_claim_is_a_conclusion_quotes_what_it_is_drawn_from(answerer):
+    # "X's point is that..." sums up the sentences before it: they are the reason, not the sentence after.
+    sources = passages(
+        "Part of the case comes from Orbisa's own depots. Drones now fly more than 60 percent of the parcels "
+        "that leave Orbisa's depots. The company also reported that its drones are getting better at night "
+        "flights. Orbisa's point is that its drones are no longer just a pilot project. They are becoming the "
+        "backbone of its delivery service.",
+        "Veltrix Robotics designs warehouse robots that sort parcels.",
+    )
+    answer = answerer.answer("Why does Orbisa say its drones are now more than a pilot project?", sources)
+    assert "60 percent" in answer
+    assert_verbatim(answer, sources)

@@ -124,6 +124,10 @@ _FRACTION = re.compile(r"%|\b(percent|per cent|half|third|quarter|majority|minor
 _TIME_UNITS = frozenset(stem(w) for w in "second minute hour day week month year decade century soon".split())
 _CAUSAL = re.compile(r"\b(because|since|due to|as a result|so that|in order to|which means|reason|therefore|thus|"
                      r"otherwise|rather than)\b", re.IGNORECASE)
+# A sentence that draws a conclusion from the ones before it: "Anthropic's point is that...", "This shows...".
+_CONCLUSION = re.compile(r"^(?:(?:[\w'’\-]+\s+){0,3}(?:point|argument|conclusion|lesson|upshot|takeaway|message) is that|"
+                         r"(?:this|that|which|these|all this|all of this) (?:shows|show|means|suggests|suggest|is why)|"
+                         r"(?:thus|therefore|hence|in other words|as a result|for these reasons)\b)", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|its|their)\b", re.IGNORECASE)
 # A sentence that opens with one of these refers back to what came before it.
 _ANAPHORA = frozenset("it its they their them he his she her this these that those such another the one both".split())
@@ -665,6 +669,12 @@ class _Ranking:
             self.corrects[i] = features[i]["corrects"]
             covered |= cand.terms
             seen_items |= items
+            if part.kind == REASON and _CONCLUSION.match(cand.text):
+                # "X's point is that Y": a conclusion, drawn from the sentences before it, which are the reason.
+                before = self._led_to(i, chosen + picked, features, aspect)[: max(0, limit - len(picked))]
+                picked[-1:-1] = [j for j in before if not self._repeats(j, chosen + picked)]
+                covered |= set().union(*(self.candidates[j].terms for j in before)) if before else set()
+                continue
             if part.kind in (LIST, REASON):
                 # What carries a picked sentence on (the items it introduces, the explanation of its claim)
                 # comes before a further, separate match.
@@ -755,6 +765,23 @@ class _Ranking:
         if kind == TERM:
             return {q.lower() for q in cand.quoted if not set(terms(q)) <= asked}
         return set()
+
+    def _led_to(self, end: int, taken: list[int], features: list[dict], aspect: "np.ndarray") -> list[int]:
+        """The sentences right before a conclusion that it is drawn from, in document order: in its paragraph run,
+        on its subject and on topic, from the paragraph's first such sentence or at most two back."""
+        out: list[int] = []
+        nxt = end
+        for j in range(end - 1, max(-1, end - 3), -1):
+            cand = self.candidates[j]
+            if cand.passage != self.candidates[end].passage or cand.position != self.candidates[nxt].position - 1:
+                break
+            if j in taken or "about" in features[j]["fails"]:
+                break
+            if max(float(self.vectors[j] @ self.vectors[nxt]), float(self.vectors[j] @ aspect)) < EXPLAINS:
+                break
+            out.insert(0, j)
+            nxt = j
+        return out
 
     def _carried_on(self, start: int, taken: list[int], features: list[dict], aspect: "np.ndarray",
                     kind: str) -> list[int]:
