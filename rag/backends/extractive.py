@@ -100,6 +100,9 @@ _NOUN_TYPES = {
                     "journal publication outlet newspaper magazine agency startup".split(), NAME),
     **dict.fromkeys("term phrase word title headline slogan motto nickname".split(), TERM),
 }
+# Heads that ask for a person: a person's name is not close in meaning to 'founder', so it is not compared with it.
+_PERSON_HEADS = frozenset("person journalist reporter author writer founder co-founder scientist researcher executive "
+                          "ceo director leader investor".split())
 _HOW = {"soon": DURATION, "long": DURATION, "quickly": DURATION, "fast": DURATION, "old": NUMBER}
 # Words that frame a question rather than say what it is about ("in what year", "how many").
 # Verbs of intent frame the question too: "which groups does X intend to bring together?" turns on 'bring'.
@@ -620,7 +623,7 @@ class _Ranking:
             limit = min(limit, 2)  # whether it is so, and perhaps one more sentence on it
         if not passing:
             return []
-        if part.kind == NAME and part.asked_for.head and len(passing) > 1:
+        if part.kind == NAME and part.asked_for.head not in (None, *_PERSON_HEADS) and len(passing) > 1:
             # "Which university...": a sentence naming a university comes before one naming a person or a company.
             passing = self._fitting(passing, features, part.asked_for.head) or passing
         scored = sorted(((features[i]["score"], i) for i in passing), reverse=True)
