@@ -635,3 +635,21 @@ LEAGUE = (
 def test_who_is_what_to_whom(judge, claim, supported):
     v = verdict(judge, claim, LEAGUE)
     assert v.supported is supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, passage",
+    [
+        ("Queues suit schedulers because their speed hardly varies.",
+         "Queues are good for schedulers, as they are fast and their speed hardly varies."),
+        ("The index has to be rebuilt before the next search.",
+         "The index must be rebuilt before the next search."),
+        ("The council asked for tighter rules on advanced drones.",
+         "The council called for rules that would tighten oversight of advanced drones."),
+        ("Planners are asking how the new towns ought to be governed.",
+         "Planners are studying how the new towns should be governed."),
+    ],
+)
+def test_causes_and_necessity_in_other_words(judge, claim, passage):
+    v = verdict(judge, claim, passage)
+    assert v.supported, v.reason

@@ -60,6 +60,10 @@ def causal_links(toks: list[Tok], before: list[Tok] | None = None) -> list[Link]
             effect_first, connective = passive, False  # 'driven by rising costs': the cause follows
         elif low == "reason" and i >= 2 and toks[i - 1].low in _POINTERS and toks[i - 2].low == "for":
             effect_first, connective = False, True  # 'For that reason, Y': the cause is the sentence before
+        elif low == "as" and i > 0 and toks[i - 1].low == "," and nxt in _SUBJECTS:
+            effect_first, connective = True, True  # 'heaps suit this, as they are fast': the cause follows
+        elif low == "reason" and nxt in ("is", ",") and not (i > 0 and toks[i - 1].low == "for"):
+            effect_first, connective = True, True  # 'and the reason is, X': the cause follows, the effect before
         elif low == "so" and i > 0 and toks[i - 1].low == "," and nxt not in ("far", "much", "many"):
             effect_first, connective = False, True
         else:
@@ -89,6 +93,8 @@ def _causal_since(toks: list[Tok], i: int) -> bool:
 
 
 _POINTERS = frozenset("this that it these those".split())
+# Words that open a clause after a causal 'as' ('..., as they are fast'), unlike 'as well', 'as a result', 'as X as'.
+_SUBJECTS = frozenset("i you he she it we they this that these those there the its their his her our".split())
 
 
 def _side(toks: list[Tok], i: int, step: int) -> set[str]:
@@ -113,7 +119,7 @@ def _stated(case: Case) -> list[Link]:
 def _side_by_side(cause: frozenset[str], effect: frozenset[str], evidence: list[Sentence]) -> bool:
     """One evidence sentence holds the cause and most of the effect: 'a system that can rewrite its own code
     becomes a target' carries 'because it can rewrite its code, it becomes a target'."""
-    return any(cause <= s.stems and 2 * len(effect & s.stems) >= len(effect) for s in evidence)
+    return any(5 * len(cause & s.stems) >= 4 * len(cause) and 2 * len(effect & s.stems) >= len(effect) for s in evidence)
 
 
 def check_causal(case: Case) -> list[Check]:

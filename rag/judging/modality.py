@@ -117,7 +117,9 @@ def _is_soft_booster_ok(toks: list[Tok], i: int) -> bool:
 
 # Modal verbs that leave an event unrealised ('could ban', 'should pause', 'would convene'); 'can' states an
 # ability, which is close enough to fact.
-_MODALS = frozenset("may might could would should must will shall".split())
+_MODALS = frozenset("may might could would should must will shall ought".split())
+# 'has to be loaded', 'need to be governed': necessity, like 'must'
+_NECESSITY = frozenset("has have had need needs needed".split())
 _CONDITIONALS = frozenset("if unless whether".split())
 # Verbs before 'to' after which the action did happen ('managed to', 'began to'), unlike 'plans to', 'aims to',
 # 'is expected to', 'the option to'.
@@ -126,6 +128,7 @@ manage managed manages managing begin began begun begins beginning start started
 continues continuing proceed proceeded proceeds go went gone used help helped helps able
 """.split())
 _AUXILIARIES = frozenset("has have had is are was were been being be".split())
+_PREPOSITIONS = frozenset("of for with to by on in at from about into over under than".split())
 _ACTUAL_ADVERBS = frozenset("now already currently today".split())
 _OPEN_END = frozenset(",;.:!?\"") | frozenset("that which who because but while whereas although though".split())
 
@@ -137,6 +140,7 @@ def unrealised(toks: list[Tok]) -> set[int]:
     found: set[int] = set()
     for i, t in enumerate(toks):
         opens = (t.low in _MODALS and not (t.cap and not t.start)) or t.low in _CONDITIONALS  # not 'in May'
+        opens = opens or (t.low in _NECESSITY and i + 1 < len(toks) and toks[i + 1].low == "to")
         if t.low == "to" and i + 1 < len(toks):
             nxt = toks[i + 1]
             before = toks[i - 1].low if i else ""
@@ -166,6 +170,8 @@ def _stated_as_done(toks: list[Tok], k: int, open_: set[int]) -> bool:
     prev = toks[j].low if j >= 0 else ""
     if prev in _AUXILIARIES:
         return participle  # 'has banned', 'is happening'; not 'are likely'
+    if prev in _PREPOSITIONS:
+        return False  # 'oversight of advanced systems': a participle describing a noun
     if actual:
         return True  # 'improvements now happen'
     return word.endswith("ed") and len(word) > 4 and prev not in ("the", "a", "an", "its", "their", "this", "that")
