@@ -184,14 +184,20 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """Where the index is, what it holds, and when it was last updated."""
     from .assistant import Assistant
 
-    st = Assistant(_settings(ctx)).status()
+    settings = _settings(ctx)
+    st = Assistant(settings).status()
     if as_json:
         click.echo(st.model_dump_json(indent=2))
         return
+    from .ingest import read_state
+
     for key, value in st.model_dump().items():
         click.echo(f"{key:16} {value if value is not None else '-'}")
     if not st.chunks:
         click.echo("the index is empty: run `rag ingest`")
+    elif read_state(settings.index_dir).get("ingest_complete") is not True:
+        # The counts above are of a half-written index (an ingest was stopped, or is running now).
+        click.echo("the last ingest did not finish (or is running now): run `rag ingest` to complete the index")
 
 
 @cli.command()

@@ -853,6 +853,27 @@ def test_status_before_and_after_ingest(tmp_path, embedder) -> None:
     assert json.loads(result.stdout) == status.model_dump()
 
 
+def test_status_says_when_the_last_ingest_did_not_finish(tmp_path, embedder) -> None:
+    corpus = small_corpus(tmp_path / "corpus", SMALL[:2])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+    def stop_midway(done: int, total: int, message: str) -> None:
+        if message == "embedding" and done > 0:
+            raise KeyboardInterrupt  # Ctrl+C halfway through
+
+    with pytest.raises(KeyboardInterrupt):
+        Assistant(settings.model_copy(update={"embedding_batch_size": 4}), embedder=embedder).ingest(stop_midway)
+    assert Assistant(settings, embedder=embedder).status().chunks > 0  # a half-written index
+    result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert ("the last ingest did not finish (or is running now): run `rag ingest` to complete the index"
+            in result.stdout)
+
+    ingest(settings, embedder)
+    result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)
+    assert "did not finish" not in result.stdout and "run `rag ingest`" not in result.stdout
+
+
 # The `rag ingest` command end to end (the one test here whose subprocess loads the model) --------
 
 def test_rag_ingest_command_reports_and_warns(tmp_path) -> None:
