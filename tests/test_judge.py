@@ -653,3 +653,19 @@ def test_who_is_what_to_whom(judge, claim, supported):
 def test_causes_and_necessity_in_other_words(judge, claim, passage):
     v = verdict(judge, claim, passage)
     assert v.supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, passage, supported",
+    [
+        ("Every member of the club must pay the fee before the season starts.",
+         "All members of the club have to pay the fee before the season starts.", True),
+        ("Whether a backup must be encrypted depends on the storage provider.",
+         "Depending on the storage provider, encrypting a backup may or may not be needed.", True),
+        ("A backup must always be encrypted before upload.",
+         "Depending on the storage provider, encrypting a backup before upload may or may not be needed.", False),
+    ],
+)
+def test_must_said_as_an_obligation_in_other_words(judge, claim, passage, supported):
+    v = verdict(judge, claim, passage)
+    assert v.supported is supported, v.reason

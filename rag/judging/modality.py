@@ -37,6 +37,10 @@ def check_strength(case: Case) -> list[Check]:
             continue  # 'over 80 percent' is most of them
         if t.low == "will" and _future_is_stated(claim_toks, i, best):
             continue
+        if t.low == "must" and _necessity_is_stated(ev_toks):
+            continue  # 'have to be present', 'is required' state the same obligation as 'must'
+        if any(u.low == "whether" for u in claim_toks[max(0, i - 8) : i]):
+            continue  # 'whether it must be closed varies': asked, not asserted
         if t.low == "most" and re.search(r"\bthan (?:any|all)\b", " ".join(u.low for u in ev_toks)):
             continue  # 'the most of anyone' restates 'more than any other'
 
@@ -93,6 +97,19 @@ def _future_is_stated(claim_toks: list[Tok], i: int, best: list[Tok]) -> bool:
         if t.stem == verb and any(u.low in MODAL_HEDGES for u in best[max(0, k - 3) : k]):
             return False
     return True
+
+
+_NECESSITY_WORDS = frozenset("required requires require necessary mandatory obliged obligated compulsory".split())
+
+
+def _necessity_is_stated(toks: list[Tok]) -> bool:
+    """An obligation in other words than 'must': 'has to', 'have to', 'needs to', 'is required', 'necessary'."""
+    for k, t in enumerate(toks):
+        if t.low in _NECESSITY and k + 1 < len(toks) and toks[k + 1].low == "to" and not t.neg:
+            return True
+        if t.low in _NECESSITY_WORDS or t.low == "ought":
+            return True
+    return False
 
 
 def _sets_against_alternative(toks: list[Tok]) -> bool:
