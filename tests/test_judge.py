@@ -669,3 +669,15 @@ def test_causes_and_necessity_in_other_words(judge, claim, passage):
 def test_must_said_as_an_obligation_in_other_words(judge, claim, passage, supported):
     v = verdict(judge, claim, passage)
     assert v.supported is supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("There has been no long-standing agreement among engineers about how safe the bridge design is.", True),
+        ("Engineers have long agreed on how safe the bridge design is.", False),
+    ],
+)
+def test_a_hyphenated_compound_after_no_and_a_negating_prefix(judge, claim, supported):
+    v = verdict(judge, claim, "Engineers have long disagreed over how safe the new bridge design really is.")
+    assert v.supported is supported, v.reason

@@ -52,6 +52,8 @@ _PENALTY = {
 
 
 
+_NEGATING_PREFIXES = ("dis", "un", "in", "im", "non", "non-")
+
 # How much closer to the evidence a claim must come without some words for them to count as an added detail.
 _ABLATION_MARGIN = 0.02
 
@@ -230,6 +232,8 @@ class HeuristicJudge:
                 soft = 1.0
             elif any(len(t.stem) >= 5 and word_match(t.stem, s) for s in ev_stems):
                 soft = 0.9
+            elif len(t.stem) >= 4 and any(p + t.stem in ev_stems for p in _NEGATING_PREFIXES):
+                soft = 0.9  # 'no agreement' for 'disagreed': the negation checks weigh the polarity
             else:
                 similarity = max((self._vectors.cos(t.low, w) for w in ev_words), default=0.0)
                 soft = min(1.0, max(0.0, (similarity - 0.4) / 0.3))

@@ -63,6 +63,8 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
         if k is None:
             unanchored += 1
             continue
+        while toks[k].hyphen and k + 1 < len(toks) and is_content(toks[k + 1]):
+            k += 1  # 'no long-standing agreement': the compound's last part, not 'long', is what is denied
         deny(k)
         u = toks[k]
         nxt = k + 1

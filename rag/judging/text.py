@@ -200,6 +200,7 @@ class Tok:
     punct: bool
     number: bool
     neg: bool = False
+    hyphen: bool = False  # joined to the next word by a hyphen ('long' in 'long-standing')
 
 
 _MONTH_ABBREVIATIONS = {
@@ -211,7 +212,9 @@ _MONTH_ABBREVIATIONS = {
 def tokenize(text: str) -> list[Tok]:
     toks: list[Tok] = []
     at_start = True
-    for surf in _TOKEN.findall(text):
+    for match in _TOKEN.finditer(text):
+        surf = match.group()
+        joined = text[match.end() : match.end() + 1] == "-" and text[match.end() + 1 : match.end() + 2].isalnum()
         if surf in _PUNCT or surf in "$€£¥%":
             toks.append(Tok(surf, surf, surf, False, False, surf in _PUNCT, False))
             if surf in '.!?:"':
@@ -229,7 +232,9 @@ def tokenize(text: str) -> list[Tok]:
         if surf in _MONTH_ABBREVIATIONS:
             low = _MONTH_ABBREVIATIONS[surf]  # 'Jun 6' is '6 June'
         is_number = surf[0].isdigit()
-        toks.append(Tok(surf, low, low if is_number else stem(low), surf[0].isupper(), at_start, False, is_number, neg))
+        toks.append(
+            Tok(surf, low, low if is_number else stem(low), surf[0].isupper(), at_start, False, is_number, neg, joined)
+        )
         at_start = False
     return toks
 
