@@ -681,3 +681,12 @@ def test_must_said_as_an_obligation_in_other_words(judge, claim, passage, suppor
 def test_a_hyphenated_compound_after_no_and_a_negating_prefix(judge, claim, supported):
     v = verdict(judge, claim, "Engineers have long disagreed over how safe the new bridge design really is.")
     assert v.supported is supported, v.reason
+
+
+def test_an_imperative_opening_a_sentence_is_not_a_name(judge):
+    passage = (
+        "In case of faults in these tools, please contact Priya Raman at the help desk. "
+        "See the setup guide for the details a fault report should include."
+    )
+    v = verdict(judge, "Faults in these tools should be reported to Priya Raman, and the setup guide lists what a report should include.", passage)
+    assert v.supported, v.reason

@@ -155,9 +155,11 @@ def opener_names(toks: list[Tok]) -> set[str]:
     qualifies, 'Researchers say' and 'However' do not."""
     lower = {t.low for t in toks if not t.cap and not t.punct}
     found: set[str] = set()
-    for t in toks:
+    for k, t in enumerate(toks):
         if not (t.start and t.cap) or t.punct or t.number or len(t.low) < 3 or t.low in lower:
             continue
+        if k + 1 < len(toks) and toks[k + 1].low in ("the", "a", "an"):
+            continue  # 'See the manual', 'Use a': a verb or preposition, a name is not followed by an article
         if ORDINARY_SUFFIX.search(t.low) or any(t.low in lexicon for lexicon in CLOSED_CLASSES):
             continue
         found.add(t.low)
