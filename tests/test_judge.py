@@ -690,3 +690,22 @@ def test_an_imperative_opening_a_sentence_is_not_a_name(judge):
     )
     v = verdict(judge, "Faults in these tools should be reported to Priya Raman, and the setup guide lists what a report should include.", passage)
     assert v.supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, passage, supported",
+    [
+        ("The first slot of the queue is guaranteed to hold its oldest job.",
+         "Queues are arrays kept in arrival order. Their useful property is that q[0] always holds the oldest job.",
+         True),
+        ("At least two of Brightwell Labs' founders had previously worked at Orbis.",
+         "Brightwell Labs was founded by former Orbis engineers, including Tomas Reyes, who wrote its first compiler, "
+         "and Ana Duarte, who previously led a team at Orbis Cloud.", True),
+        ("At least three of Brightwell Labs' founders had previously worked at Orbis.",
+         "Brightwell Labs was founded by former Orbis engineers, including Tomas Reyes, who wrote its first compiler, "
+         "and Ana Duarte, who previously led a team at Orbis Cloud.", False),
+    ],
+)
+def test_first_and_at_least_said_otherwise(judge, claim, passage, supported):
+    v = verdict(judge, claim, passage)
+    assert v.supported is supported, v.reason

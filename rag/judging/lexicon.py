@@ -57,7 +57,7 @@ exactly precisely only sole solely purely clearly surely universally alone major
 BOOSTER_GROUPS = (
     frozenset("only alone solely sole purely simply just merely single singly exclusively".split()),
     frozenset("entirely fully completely totally wholly whole entire autonomously".split()),
-    frozenset("inevitable inevitably must certain certainly bound guaranteed guarantee guarantees sure surely".split()),
+    frozenset("inevitable inevitably must certain certainly bound guaranteed guarantee guarantees sure surely always".split()),
     frozenset("all every each everyone everybody everything always universally whole entire".split()),
 )
 # 'will' is also what reported speech ('said it would') and stated plans turn into.

@@ -177,6 +177,12 @@ def check_numbers(case: Case) -> list[Check]:
     all_quantities = [q for s in case.sentences for q in quantities(s.toks)]
     for q in quantities(claim_toks):
         matches = [(s, r) for s, r in ev_quantities if same_quantity(q, r)]
+        if not matches and q.kind == "ordinal" and q.value == 1 and not any(r.kind == "ordinal" for _, r in ev_quantities):
+            continue  # 'the first item' for 'a[0]', 'initially', 'at the start': no other rank to contradict it
+        if not matches and q.qualifier == "above" and q.kind == "count" and q.value <= 3 and any(
+            _names_listed(s, case.proper) >= q.value for s in case.evidence
+        ):
+            continue  # 'at least two of its founders' where the passage names them: 'including A and B'
         if not matches:
             if not any(same_quantity(q, r) for r in all_quantities):
                 checks.append(Check("number_missing", f"number {q.surface} not in passage"))
@@ -200,6 +206,20 @@ def check_numbers(case: Case) -> list[Check]:
         if q.qualifier and not any(r.qualifier in _ENTAILS[q.qualifier] for _, r in matches):
             checks.append(Check("number_qualifier", f"'{q.qualifier}' {q.surface} not what passage says"))
     return checks
+
+
+def _names_listed(sentence: Sentence, proper: set[str]) -> int:
+    """How many names a list introduced by 'including' or 'such as' gives ('including Ann Lee, ... and Bo Ha')."""
+    from .entities import entities  # entities does not import this module's checks; deferred to keep it so
+
+    toks = sentence.toks
+    lows = [t.low for t in toks]
+    for k, low in enumerate(lows):
+        if low == "including" or (low == "such" and k + 1 < len(lows) and lows[k + 1] == "as"):
+            start = k + (2 if low == "such" else 1)
+            listed = toks[start:]
+            return sum(1 for e in entities(listed, proper) if e.start == 0 or listed[e.start - 1].low in (",", "and"))
+    return 0
 
 
 def check_units(case: Case) -> list[Check]:
