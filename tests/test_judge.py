@@ -709,3 +709,15 @@ def test_an_imperative_opening_a_sentence_is_not_a_name(judge):
 def test_first_and_at_least_said_otherwise(judge, claim, passage, supported):
     v = verdict(judge, claim, passage)
     assert v.supported is supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, supported",
+    [
+        ("According to the guide, paper maps are easier to read than satellite images.", False),  # sides swapped
+        ("According to the guide, satellite images are much easier to read than paper maps.", True),
+    ],
+)
+def test_a_comparison_the_other_way_round(judge, claim, supported):
+    v = verdict(judge, claim, 'Hikers often carry both. "Satellite images are far easier to read than paper maps," the guide noted.')
+    assert v.supported is supported, v.reason

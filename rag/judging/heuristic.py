@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..embeddings import cached
 from .base import Case, Check, Verdict
 from .causes import check_causal
+from .comparisons import check_comparison_order
 from .entities import Entity, check_entities, check_entity_order, entities, opener_names, word_match
 from .lexicon import BOOSTERS, FUNCTION_WORDS, GAP_IGNORED, HEDGES, LIGHT, QUANTITY_WORDS, STOPWORDS
 from .modality import check_former, check_modality, check_strength
@@ -43,6 +44,7 @@ _PENALTY = {
     "modality": 0.35,
     "causal": 0.4,
     "entity_order": 0.35,
+    "comparison_order": 0.35,
     "former": 0.4,
     "novel_term": 0.9,
     "added_word": 0.7,
@@ -61,6 +63,7 @@ _ABLATION_MARGIN = 0.02
 _CHECKS = (
     check_numbers, check_units, check_entities, check_speaker, check_quotes, check_negation, check_antonyms,
     check_strength, check_modality, check_causal, check_entity_order, check_former,
+    check_comparison_order,
 )
 
 
