@@ -351,3 +351,30 @@ def test_a_why_question_whose_claim_is_a_conclusion_quotes_what_it_is_drawn_from
     answer = answerer.answer("Why does Orbisa say its drones are now more than a pilot project?", sources)
     assert "60 percent" in answer
     assert_verbatim(answer, sources)
+
+
+# -- everyday documents: timetables, price lists, stories, reports, manual pages ----------------------------
+
+TIMETABLE = passages(
+    "The ferry to Marrow Island departs at 10:30 from the north harbour every day in summer. The crossing takes "
+    "about forty minutes and the boat carries two hundred passengers. The return boat leaves the island pier at "
+    "5pm. The harbour kiosk opens at noon and sells soup. The ticket office is closed on Tuesdays.",
+    "The island has a small museum about the lighthouse keepers who lived there.",
+    title="Ferry timetable",
+)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When does the ferry to Marrow Island depart?", "10:30"),
+    ("When does the return boat leave the island?", "5pm"),
+    ("When does the harbour kiosk open?", "noon"),
+    ("When is the ticket office closed?", "Tuesdays"),
+])
+def test_a_clock_time_or_a_weekday_answers_when(answerer, question, expected):
+    answer = answerer.answer(question, TIMETABLE)
+    assert expected in answer
+    assert_verbatim(answer, TIMETABLE)
+
+
+def test_a_when_question_with_no_time_in_the_sources_still_abstains(answerer):
+    assert answerer.answer("When was the lighthouse museum opened?", TIMETABLE) == ABSTAIN_TEXT

@@ -1016,7 +1016,7 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
                                          if m.group(1).lower() not in _NOT_THERE))
             located = frozenset().union(*(names(m.group(2)) for m in _PLACE_PHRASE.finditer(text)
                                           if m.group(1).lower() in _ONLY_PLACES))
-            dates = frozenset(date_tokens(text))
+            dates = frozenset(date_tokens(text)) | _clock_dates(text)
             acronyms = {stem(w) for w in words(text) if len(w) > 1 and w.isupper()}  # 'AI', 'RSI': not who
             persons = names(_QUOTED.sub(" ", text)) - located - dates - acronyms
             unquoted = _QUOTED.sub(" ", text)
@@ -1076,6 +1076,21 @@ def _general_denial(text: str, names) -> bool:
     lead = [w.lower() for w in words(clause)[:1]]
     return (bool(_NEGATION.search(clause)) and not names(clause) and bool(lead) and lead[0] not in _ANAPHORA
             and not _PRONOUN.search(clause))
+
+
+# Times of day and calendar dates beyond years, months and weekdays: "departs at 10:30", "opens at 9am", "at noon",
+# "closed on Mondays", "on 12/05/2024", "the 3rd of May". They answer "when" as much as a year does.
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b(?:\s?[ap]\.?m\b\.?)?|\b\d{1,2}(?:[.:]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|"
+                    r"\b\d{1,2} o'clock\b|\b(?:noon|midday|midnight)\b|"
+                    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days\b|\b(?:weekdays|weekends?)\b|"
+                    r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+                    r"\b\d{1,2}(?:st|nd|rd|th) of [A-Z][a-z]+|\b(?-i:May) \d{1,2}\b|\b\d{1,2} (?-i:May)\b", re.IGNORECASE)
+
+
+def _clock_dates(text: str) -> frozenset[str]:
+    """The times of day and dates a sentence gives that date_tokens does not: clock times, weekdays in the plural,
+    dates in figures ('12/05/2024'), 'May' with a day (as a word 'may' is a verb)."""
+    return frozenset(m.group(0).lower() for m in _CLOCK.finditer(text))
 
 
 def _item_phrases(text: str, items: set[str]) -> list[str]:
