@@ -164,7 +164,7 @@ class Assistant:
             location=str(self.settings.index_dir.resolve()), chroma=self.settings.chroma_mode,
             collection=self.settings.collection, documents=int(state.get("documents", 0)) if chunks else 0,
             chunks=chunks, embedding_model=str(model), dimension=meta.get("dimension"),
-            last_ingest=state.get("last_ingest"),
+            last_ingest=state.get("last_ingest"), corpus=state.get("corpus_dir") if chunks else None,
         )
 
     # Questions -----------------------------------------------------------------------------------

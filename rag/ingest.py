@@ -187,6 +187,23 @@ def _same_text_report(
                         seconds=time.perf_counter() - started)
 
 
+def _refuse_another_corpus(settings: "Settings", fingerprint: dict[str, list[int]]) -> None:
+    """Ingesting another folder into an index replaces everything in it; say so instead of doing it.
+
+    The same corpus moved elsewhere (a renamed project folder, a checkout elsewhere) shares file names with
+    what is indexed, and goes ahead as an ordinary incremental ingest."""
+    state = read_state(settings.index_dir)
+    before, indexed = state.get("corpus_dir"), set(state.get("fingerprint") or {})
+    if not before or not indexed or Path(before).resolve() == Path(settings.corpus_dir).resolve():
+        return
+    if indexed & set(fingerprint):
+        return
+    raise IndexStateError(
+        f"the index at {settings.index_dir} holds {len(indexed)} documents from {before}, not from "
+        f"{settings.corpus_dir}: use --index DIR for a separate index, or `rag ingest --rebuild` to replace it"
+    )
+
+
 def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
     """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
 
@@ -243,6 +260,8 @@ def ingest(
     with writer_lock(index_dir):
         # Taken before any file is read: a file that changes while we read it differs next time.
         fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+        if not rebuild:
+            _refuse_another_corpus(settings, fingerprint)
         if not rebuild and (quick := _unchanged_report(settings, model_id, fingerprint, note, started)) is not None:
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
@@ -330,7 +349,7 @@ def ingest(
         write_state(
             index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             documents=len(documents) + len(unreadable & set(existing)), chunks=chunks_now,
-            embedding_model=embedder.model_id, corpus_dir=str(settings.corpus_dir), fingerprint=fingerprint,
+            embedding_model=embedder.model_id, corpus_dir=str(Path(settings.corpus_dir).resolve()), fingerprint=fingerprint,
             signature=settings_signature(settings), skipped=warnings, readable=len(documents),
         )
     return IngestReport(

@@ -85,3 +85,4 @@ class IndexStatus(_Frozen):
     embedding_model: str
     dimension: int | None
     last_ingest: str | None
+    corpus: str | None = None  # the folder the index was built from

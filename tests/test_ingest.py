@@ -351,6 +351,25 @@ def test_rebuilding_leaves_one_copy_of_the_vectors_on_disk(tmp_path, embedder) -
     assert len(indexed(settings, embedder)) == ingest(settings, embedder).chunks
 
 
+def test_another_folder_does_not_silently_replace_the_index(tmp_path, embedder) -> None:
+    index = tmp_path / "index"
+    first = Settings(corpus_dir=small_corpus(tmp_path / "first"), index_dir=index)
+    ingest(first, embedder)
+    other = Settings(corpus_dir=small_corpus(tmp_path / "other", ("sakana-ai-rsi-lab.md",)), index_dir=index)
+    with pytest.raises(IndexStateError) as caught:
+        ingest(other, embedder)
+    message = str(caught.value)
+    assert "\n" not in message and str(tmp_path / "first") in message and "--rebuild" in message
+    status = Assistant(first, embedder=embedder).status()
+    assert status.documents == 3 and status.corpus == str((tmp_path / "first").resolve())
+
+    # The same corpus moved elsewhere keeps its file names: nothing to refuse, nothing to embed.
+    moved = Settings(corpus_dir=shutil.copytree(tmp_path / "first", tmp_path / "moved"), index_dir=index)
+    assert ingest(moved, embedder).embedded == 0
+    # Asked for, the replacement goes ahead.
+    assert ingest(other, embedder, rebuild=True).added == 1
+
+
 def test_a_file_emptied_after_indexing_no_longer_answers(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
