@@ -378,3 +378,31 @@ def test_a_clock_time_or_a_weekday_answers_when(answerer, question, expected):
 
 def test_a_when_question_with_no_time_in_the_sources_still_abstains(answerer):
     assert answerer.answer("When was the lighthouse museum opened?", TIMETABLE) == ABSTAIN_TEXT
+
+
+PRICES = passages(
+    "Our bakery on the harbour sells bread and pastries every morning. A Kürbiskernbrötchen costs 1.90 euros and is "
+    "baked with pumpkin seeds. A rye loaf is sold for €4.80 at the counter. Croissants are baked twice a day, early "
+    "in the morning and before lunch. All our flour comes from a mill in the countryside.",
+    "The ferry leaves the harbour every morning and the crossing takes forty minutes.",
+    title="Bakery price list",
+)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How much does a Kürbiskernbrötchen cost?", "1.90 euros"),  # a name with letters outside A-Z
+    ("What does a Kürbiskernbrötchen cost?", "1.90 euros"),
+    ("How much does a rye loaf cost?", "€4.80"),
+])
+def test_an_amount_with_a_currency_answers_how_much_it_costs(answerer, question, expected):
+    answer = answerer.answer(question, PRICES)
+    assert expected in answer
+    assert_verbatim(answer, PRICES)
+
+
+@pytest.mark.parametrize("question", [
+    "How much does a baguette cost?",  # the price list prices other things
+    "What is the price of a croissant?",  # croissants are named, with no price
+])
+def test_the_price_of_something_the_price_list_does_not_price_abstains(answerer, question):
+    assert answerer.answer(question, PRICES) == ABSTAIN_TEXT

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
@@ -42,14 +43,36 @@ from ..guard import looks_like_instruction, strip_instructions
 from ..models import Citation
 from ..text import (
     QUESTION_WORDS, STOPWORDS, date_tokens, is_year, number_tokens, related_terms, sentence_spans,
-    stem, terms, words,
+    stem,
 )
+from ..text import terms as _terms
+from ..text import words as _words
 from .base import ABSTAIN_TEXT
 
 if TYPE_CHECKING:
     import numpy as np
 
     from ..embeddings import Embedder
+
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "Oe", "ł": "l", "Ł": "L",
+                       "đ": "d", "Đ": "D", "þ": "th", "ð": "d", "ı": "i"})
+
+
+def _fold(text: str) -> str:
+    """The text with its letters' accents dropped: the word splitter reads only A-Z, so "Franzbrötchen" would be
+    two words ('Franzbr', 'tchen') and "Zürich" would hold 'rich'. Only for reading a text; quotes stay verbatim."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return _words(_fold(text))
+
+
+def terms(text: str) -> list[str]:
+    return _terms(_fold(text))
 
 MAX_SENTENCES = 4  # in the whole answer
 MAX_LIST = 5  # in the answer to a list question: the list's introduction and four items
@@ -109,8 +132,14 @@ _HOW = {"soon": DURATION, "long": DURATION, "quickly": DURATION, "fast": DURATIO
 _FRAME = frozenset(stem(w) for w in "many much soon long quickly fast old year date time number amount kind type "
                                     "thing way actually exactly intend want hope try decide think believe "
                                     "consider".split())
-_MONEY = re.compile(r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds|yen|yuan|million|billion|trillion|\d+(?:\.\d+)?(?:m|bn|k))\b",
+_MONEY = re.compile(r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(dollars?|euros?|pounds|yen|yuan|cents?|pence|francs?|rupees?|"
+                    r"kron(?:a|or|er|e)|usd|eur|gbp|chf|jpy|million|billion|trillion|\d+(?:\.\d+)?(?:m|bn|k|p))\b",
                     re.IGNORECASE)
+_PRICE_VERBS = frozenset("cost costs charge charges pay paid spend spent price priced".split())
+# The thing whose price is asked: "how much does a sourdough loaf cost?", "what is the price of a croissant?".
+_PRICED = re.compile(r"\bhow much (?:does|do|did|will|would|is|are|was|were) (.+?) (?:cost|costs|charge|sell for|go for)\b|"
+                     r"\bwhat (?:does|do|did|will|would) (.+?) cost\b|"
+                     r"\b(?:price|cost|fare|fee) (?:of|for) (.+?)(?:\?|$|\s(?:at|in|on|today|now)\b)", re.IGNORECASE)
 # Verbs that frame what follows rather than carry the question ("why did X decide to put its lab...").
 _LIGHT_VERBS = frozenset("think say said believe decide want plan expect see consider claim argue hope try get "
                          "make let".split())
@@ -224,6 +253,7 @@ def _name_groups(text: str) -> list[frozenset[str]]:
     only when it is not a common word ("What", "The"). Acronyms are left out: 'AI', 'RSI' and 'IPO'
     name things, not whom a sentence is about, and "Sakana AI" is found by 'Sakana'.
     """
+    text = _fold(text)
     groups: list[frozenset[str]] = []
     run: list[str] = []
     acronyms: set[str] = set()
@@ -259,7 +289,7 @@ def _attached_acronyms(text: str) -> set[str]:
     One that leads ("RSI Lab") says what the thing is, and stays a word of the question."""
     out: set[str] = set()
     for m in re.finditer(r"\b[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]*)*\s+([A-Z]{2,})\b", text):
-        out.add(stem(m.group(1)))
+        out.add(stem(_fold(m.group(1))))
     return out
 
 
@@ -301,8 +331,8 @@ def answer_kind(part: str) -> Asked:
         if rest[0] == "much":
             if head in _NOUN_TYPES and _NOUN_TYPES[head] in _QUANTITIES:
                 return Asked(_NOUN_TYPES[head], stem(head), True)
-            if head == "money":
-                return Asked(MONEY, None, True)
+            if head == "money" or _PRICE_VERBS & set(rest):
+                return Asked(MONEY, None, True)  # "how much does a loaf cost?": an amount of money
             return Asked(SHARE if rest[1:2] == ["of"] else NUMBER, None, True)
         if rest[0] == "many":
             return Asked(COUNT, stem(head) if head else None, True)
@@ -325,6 +355,8 @@ def answer_kind(part: str) -> Asked:
         # may be answered by "policymakers and researchers".
         verb = rest[0] if rest and rest[0] not in _AUXILIARIES and rest[0] not in STOPWORDS else None
         return Asked(NAME, None, False, stem(verb) if verb else None)
+    if wh == "what" and rest and rest[0] in _AUXILIARIES and _PRICE_VERBS & set(rest[-2:]):
+        return Asked(MONEY, None, True)  # "what does a loaf cost?"
     # "what/which <noun phrase>": the words before a verb or preposition; "what is X's Y" looks past "is".
     if rest and rest[0] in ("is", "are", "was", "were"):
         rest = rest[1:]
@@ -528,6 +560,7 @@ class _Ranking:
         # The verb a question turns on ("what did LeCun compare AI to?") counts twice.
         weights = {t: self.idf(t) * (2 if t == part.predicate else 1) for t in plain}
         weight = sum(weights.values()) or 1.0
+        priced = _priced(part.text) if part.kind == MONEY else None
         out = []
         for i, cand in enumerate(self.candidates):
             fails = []
@@ -541,8 +574,14 @@ class _Ranking:
             items = self._holds(cand, kind, part.focus, part.asked)
             if typed and part.kind in _TYPED and part.kind != TERM and not items:
                 fails.append("kind")
+            if priced and not related_terms(priced, cand.terms | cand.about):
+                fails.append("about")  # a price list's other items: "a baguette" is not priced by what a loaf costs
             matched = {t for t in plain if (_akin if part.kind == NAME else related_terms)(t, cand.terms)}
             lexical = sum(weights[t] for t in matched) / weight if plain else 0.0
+            if not plain and required:
+                # A question that asks nothing but a name ("What does the Darwin Gödel Machine do?"): its words are
+                # the name's, which a sentence uses by naming it in full.
+                lexical = sum(g <= cand.names for g in required) / len(required)
             sim, asp = float(similarity[i]), float(aspect_similarity[i])
             # A question worded unlike the sources ("which institution is X associated with?") is answered by a
             # sentence that names its subject itself and holds what is asked for ("X of Asia e University").
@@ -553,6 +592,10 @@ class _Ranking:
             # A sentence that names, itself, the two or more parties the question names and is close to it as asked
             # is about what happened between them: "Why did X praise Y's plan?" and "X accused Y of...".
             close = close or (len(required) > 1 and all(g & cand.names for g in required) and sim >= MEANING_ALONE)
+            if not plain and required and sim >= MEANING_ALONE:
+                # "What does the Darwin Gödel Machine do?" asks nothing but the name: a sentence close to it that
+                # names the thing in full itself is about it.
+                close = close or any(g <= cand.names for g in required)
             if subject_led and required and sim >= MEANING_ALONE:
                 # What the sources say the subject did, when they tie it to nothing else the question names.
                 close = close or _opens_with(cand.text, required[0])
@@ -840,7 +883,7 @@ def _parts(question: str) -> list[_Part]:
                 # of the part before.
                 groups, subject_only = parts[-1].groups[:1], True
                 # "the company's" is that subject by another word, not something the sentence must say.
-                plain = plain - {stem(m.group(1)) for m in re.finditer(r"\bthe\s+(\w+)['’]s\b", piece, re.IGNORECASE)}
+                plain = plain - {stem(_fold(m.group(1))) for m in re.finditer(r"\bthe\s+(\w+)['’]s\b", piece, re.IGNORECASE)}
             if len({t for t in plain if t not in _FRAME}) + len(groups) < 2 and not premise:
                 # "...and in what year?", "When did that happen?": too short to stand alone; it asks about the
                 # rest of the question, whose first name is its subject.
@@ -896,8 +939,8 @@ def _descriptors(text: str, groups: list[frozenset[str]]) -> list[frozenset[str]
     Dario Amodei"."""
     out = []
     for m in _DESCRIBED.finditer(text):
-        owner = stem(m.group(1))
-        person = {stem(w) for w in m.group(2).split()}
+        owner = stem(_fold(m.group(1)))
+        person = {stem(w) for w in _fold(m.group(2)).split()}
         described = [g for g in groups if person & g and owner not in g]
         out += [g for g in groups if owner in g and not g & person] if described else []
     return out
@@ -1091,6 +1134,18 @@ def _clock_dates(text: str) -> frozenset[str]:
     """The times of day and dates a sentence gives that date_tokens does not: clock times, weekdays in the plural,
     dates in figures ('12/05/2024'), 'May' with a day (as a word 'may' is a verb)."""
     return frozenset(m.group(0).lower() for m in _CLOCK.finditer(text))
+
+
+def _priced(question: str) -> str | None:
+    """The head noun of the thing whose price a question asks, stemmed: 'loaf' in "how much does a sourdough loaf
+    cost?" and in "the price of a loaf of rye". A sentence must name it: a price list prices other things too."""
+    m = _PRICED.search(question)
+    if not m:
+        return None
+    phrase = next(g for g in m.groups() if g)
+    phrase = re.split(r"\s(?:of|with|from|at|in)\s", phrase)[0]
+    nouns = [w for w in words(phrase) if w.lower() not in STOPWORDS and w.lower() not in _AUXILIARIES]
+    return stem(nouns[-1]) if nouns else None
 
 
 def _item_phrases(text: str, items: set[str]) -> list[str]:
