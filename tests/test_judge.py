@@ -721,3 +721,31 @@ def test_first_and_at_least_said_otherwise(judge, claim, passage, supported):
 def test_a_comparison_the_other_way_round(judge, claim, supported):
     v = verdict(judge, claim, 'Hikers often carry both. "Satellite images are far easier to read than paper maps," the guide noted.')
     assert v.supported is supported, v.reason
+
+
+@pytest.mark.parametrize(
+    "claim, passage",
+    [
+        # 'un-' on a verb undoes an action; it denies nothing
+        ("Reading the data back requires unpacking the archive with the same version.",
+         "The archive must be unpacked with the same version that packed it before the data can be read."),
+        # a denial and an 'un-' word together state a condition
+        ("The matcher cannot compare sequences whose items are unhashable.",
+         "The matcher compares pairs of sequences of any type, so long as their items are hashable."),
+        # an opening 'without' phrase is a condition
+        ("Called without a count, the timer runs the statement a million times.",
+         "The count is the number of times the timer runs the statement, defaulting to one million."),
+        # 'Unlike X, Y does it' says nothing of X doing it
+        ("The size this queue reports can be trusted, which is not so for the standard queue.",
+         "Unlike the standard queue, this queue reports its size reliably."),
+    ],
+)
+def test_negations_that_restate(judge, claim, passage):
+    v = verdict(judge, claim, passage)
+    assert v.supported, v.reason
+
+
+def test_a_plain_denial_is_still_caught(judge):
+    v = verdict(judge, "The matcher cannot compare sequences of strings.",
+                "The matcher compares pairs of sequences of any type, so long as their items are hashable.")
+    assert not v.supported

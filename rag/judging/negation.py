@@ -49,7 +49,10 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
                 open_.add(toks[m].stem)
             continue
         contrast = t.low in ("rather", "instead") and i + 1 < len(toks) and toks[i + 1].low in ("than", "of")
-        if not (t.neg or contrast or t.low == "unless"):
+        unlike = t.low == "unlike"  # 'Unlike the standard Queue, this one …' says it of this one, not that
+        if t.low == "without" and i <= 3 and any(u.low == "," for u in toks[i + 1 : i + 8]):
+            continue  # 'Called without an argument, it …': a condition, not a denial
+        if not (t.neg or contrast or unlike or t.low == "unless"):
             continue
         first = i + (2 if contrast else 1)
         following = [u.low for u in toks[first : first + 3]]
@@ -95,6 +98,7 @@ def polarity(toks: list[Tok], other_stems: set[str]) -> Polarity:
 _CLAUSE_END = frozenset(".;:!?")
 # Adjectives take 'in-'/'im-' ('insufficient', 'impossible'); verbs that merely begin so ('improve', 'impress',
 # 'inform') do not negate anything.
+_PARTICIPLE_END = ("ed", "en", "wn", "ful", "ing", "ly", "y")
 _ADJECTIVE_END = ("able", "ible", "ent", "ant", "ate", "ive", "al", "ous", "ete", "ect", "ure", "ite", "ic", "ar")
 
 
@@ -113,6 +117,8 @@ def _negated_root(word: str, other_stems: set[str]) -> str | None:
             continue
         if prefix in ("in", "im") and not rest.endswith(_ADJECTIVE_END):
             continue
+        if prefix == "un" and not rest.endswith(_ADJECTIVE_END + _PARTICIPLE_END):
+            continue  # 'unpickle', 'unpack', 'unlock' undo an action; they deny nothing
         return rest
     return None
 
@@ -135,6 +141,9 @@ def _conditions(toks: list[Tok], other_stems: set[str]) -> set[int]:
                 break
             if toks[j].low == "if" and j + 1 < len(toks) and toks[j + 1].neg:
                 found |= {i, j, j + 1}
+                break
+            if _negated_root(toks[j].low, other_stems) is not None:
+                found |= {i, j}  # 'cannot compare unhashable items' is 'compares only hashable ones'
                 break
     return found
 
