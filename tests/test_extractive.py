@@ -406,3 +406,22 @@ def test_an_amount_with_a_currency_answers_how_much_it_costs(answerer, question,
 ])
 def test_the_price_of_something_the_price_list_does_not_price_abstains(answerer, question):
     assert answerer.answer(question, PRICES) == ABSTAIN_TEXT
+
+
+SAFE = passages(
+    "The Old Bank\n\nThe old bank on the corner had been empty for years before the museum bought it. Its basement "
+    "still holds a steel vault with a heavy round door. Nobody has opened it since the war. Only the curator knows "
+    "that the vault code is 4471. It was set by Margarethe. She kept the number in a sealed envelope in her desk "
+    "drawer.",
+    "The annual wildlife survey counted birds and mammals across the national park. The otter population doubled "
+    "over the last five years thanks to cleaner rivers. Red deer numbers remained stable in the northern valleys.",
+    title="The old bank",
+)
+
+
+def test_a_passive_agent_answers_who_did_it_to_what_the_sentence_before_named(answerer):
+    # "It" is the vault code of the sentence before: "It was set by Margarethe" says who set it.
+    answer = answerer.answer("Who set the vault code?", SAFE)
+    assert "Margarethe" in answer
+    assert "4471" not in answer
+    assert_verbatim(answer, SAFE)

@@ -176,6 +176,10 @@ _ONWARD = frozenset("also another further furthermore moreover additionally simi
                     "next second third finally".split())
 # "written by Marina Favaro", "the warning came from Marina Favaro": who did it, by full name.
 _BY_NAME = re.compile(r"\b(?:by|from)\s+(?:[a-z]+\s+){0,2}[A-Z][\w\-]+\s+[A-Z]")
+# "was set by Margarethe", "written by Ana": a passive verb and its agent, who did it, named.
+_PASSIVE_AGENT = re.compile(r"\b(?:is|are|was|were|been|being|be|get|got)\s+(?:[a-z]+ly\s+)?[a-z]+(?:ed|en|wn|t|ng|de|ne)"
+                            r"\s+by\s+(?:[a-z]+\s+){0,2}[A-Z]")
+_SUBJECT_PRONOUNS = frozenset("it they he she this these".split())
 _NUMBER_MARKER = re.compile(r"\(?(?:\d{1,2}|[a-z])[.)]")  # "1.", "2)", "(a)": a list item's number on its own
 # "Anthropic points out that ...": who reports a claim, up to the claim.
 _REPORTED = re.compile(r"^(?:[A-Z][\w\-']*\s+){1,4}(?:\w+\s+){0,2}?(?:says|said|points out|pointed out|notes|noted|"
@@ -209,6 +213,9 @@ class _Candidate:
     item_of: int = -1  # the enumeration (bulleted or numbered lines) it is an item of, or -1
     introduces: int = -1  # the enumeration it introduces (it comes right before the first item), or -1
     general: bool = False  # a denial about no one in particular: "X has not been achieved", "No one has..."
+    # The words of the sentence before, when this one opens with a pronoun subject that stands for what it named:
+    # "The vault code is 4471. It was set by Margarethe." - 'it' is the vault code.
+    context: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -576,7 +583,11 @@ class _Ranking:
                 fails.append("kind")
             if priced and not related_terms(priced, cand.terms | cand.about):
                 fails.append("about")  # a price list's other items: "a baguette" is not priced by what a loaf costs
-            matched = {t for t in plain if (_akin if part.kind == NAME else related_terms)(t, cand.terms)}
+            match_terms = cand.terms
+            if cand.context and _PASSIVE_AGENT.search(cand.text):
+                # "It was set by Margarethe": who did it to what the sentence before named.
+                match_terms = cand.terms | cand.context
+            matched = {t for t in plain if (_akin if part.kind == NAME else related_terms)(t, match_terms)}
             lexical = sum(weights[t] for t in matched) / weight if plain else 0.0
             if not plain and required:
                 # A question that asks nothing but a name ("What does the Darwin Gödel Machine do?"): its words are
@@ -601,7 +612,8 @@ class _Ranking:
                 close = close or _opens_with(cand.text, required[0])
             # A sentence about the subject that holds what is asked for and says every telling word of the question
             # answers it, however much else it says ("One of its co-founders is X, who co-wrote...").
-            grounded = bool(items) and bool(telling) and telling <= matched and not required == []
+            grounded = (bool(items) and bool(telling) and telling <= matched
+                        and (required != [] or match_terms is not cand.terms))
             # "Who are X's co-founders?": a sentence on X that names someone in full in that role answers it.
             in_role = (part.kind == NAME and part.asked_for.relation is not None and bool(required)
                        and _akin(part.asked_for.relation, cand.terms)
@@ -624,7 +636,7 @@ class _Ranking:
                 score += 0.05  # it states the names itself rather than by reference: the safer quote
             if items:
                 score += 0.05
-            if part.kind == NAME and (_BY_NAME.search(cand.text)
+            if part.kind == NAME and (_BY_NAME.search(cand.text) or _PASSIVE_AGENT.search(cand.text)
                                       or any(len(set(n.split()) - part.asked) > 1 for n in cand.full_names)):
                 score += 0.05  # a person's full name, or "written by ...": who did it
             if part.kind == REASON and _CAUSAL.search(cand.text):
@@ -1046,8 +1058,10 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
         recent = names(source.title)
         spans = sentence_spans(source.text)
         item_of, introduces, blocks = _enumerations(source.text, spans, blocks)
+        before: frozenset[str] = frozenset()
         for position, (a, b) in enumerate(spans):
             text = source.text[a:b].strip().lstrip("-*• ").strip()
+            context, before = before, frozenset(terms(text))
             own = names(text)
             first = words(text)[:1]
             about = own if first and stem(first[0]) in proper else own | recent
@@ -1071,6 +1085,7 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
                 bool(first) and stem(first[0]) in proper, bool(lead) and (lead[0] in _ANAPHORA or bool(_ONWARD & set(lead))),
                 about, frozenset(number_tokens(text)), dates, item_of.get(position, -1),
                 introduces.get(position, -1), _general_denial(text, names),
+                context if first and first[0].lower() in _SUBJECT_PRONOUNS else frozenset(),
             ))
     return out, proper, lowered
 
