@@ -425,3 +425,20 @@ def test_a_passive_agent_answers_who_did_it_to_what_the_sentence_before_named(an
     assert "Margarethe" in answer
     assert "4471" not in answer
     assert_verbatim(answer, SAFE)
+
+
+SURVEY = passages(
+    "The annual wildlife survey counted birds and mammals across the national park. Red deer numbers remained "
+    "stable in the northern valleys. The otter population has doubled since 2015 thanks to cleaner rivers. The "
+    "number of golden eagles fell slightly after a cold spring.",
+    "The old bank on the corner had been empty for years before the museum bought it.",
+    title="Annual wildlife report",
+)
+
+
+def test_which_population_asks_which_one_not_how_large(answerer):
+    answer = answerer.answer("Which animal population doubled?", SURVEY)
+    assert "otter population has doubled" in answer
+    assert_verbatim(answer, SURVEY)
+    # What happened to it must be said: no population tripled.
+    assert answerer.answer("Which animal population tripled?", SURVEY) == ABSTAIN_TEXT

@@ -381,6 +381,12 @@ def answer_kind(part: str) -> Asked:
         return Asked(NAME, stem(plural[-1]), True)  # no head to check names against: a list of them
     if typed:
         kind = _NOUN_TYPES[typed[-1]]  # the head comes last: "share price" is a price
+        if wh == "which" and kind in _QUANTITIES:
+            # "Which animal population doubled?" asks which one, not how large it is; the sentence must say what
+            # happened to it ('doubled'), not merely speak of a population.
+            after = [w for w in rest[rest.index(typed[-1]) + 1 :] if w not in _AUXILIARIES and w not in _ADVERBS]
+            verb = after[0] if after and after[0] not in STOPWORDS else None
+            return Asked(None, None, verb is not None, stem(verb) if verb else None)
         return Asked(kind, stem(typed[-1]), kind != TERM, None, typed[-1])  # a term is often quoted, need not be
     if any(w.endswith("s") and not w.endswith("ss") and len(w) > 3 and w not in STOPWORDS for w in phrase):
         return Asked(LIST)  # "which dangers", "what are the stages": several items
