@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 # Bump whenever a file may be read differently (a new type or encoding, other extracted text): an ingest
 # then reads the corpus again instead of trusting that nothing changed, so files an older version skipped
 # or read differently are picked up without the user having to touch them or rebuild.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
@@ -297,6 +297,10 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
         raise SkipFile("link points outside the corpus folder")
     if not real.is_file():  # a link to a folder, a pipe or a device: reading it could block forever
         raise SkipFile("not a regular file")
+    target = real.relative_to(root)
+    if path.is_symlink() and not any(part.startswith(".") for part in target.parts):
+        # Its target is read under its own name; a second copy would fill the top results with one passage twice.
+        raise SkipFile(f"link to {target.as_posix()}, which is indexed under its own name")
     try:
         size = real.stat().st_size
         if size > max_bytes:

@@ -189,7 +189,11 @@ def test_links_outside_the_corpus_broken_links_and_folders_are_refused(tmp_path)
     assert "outside the corpus" in skip_reason(corpus, corpus / "escape.txt")
     assert "broken link" in skip_reason(corpus, corpus / "dangling.md")
     assert "outside the corpus" in skip_reason(corpus, corpus / "folder.md")
-    assert load_document(corpus / "inner.txt", corpus, LIMIT).text == "inside text"
+    # A link to a document of the corpus would index it twice: the document counts once, under its own name.
+    assert "link to inside.txt, which is indexed under its own name" in skip_reason(corpus, corpus / "inner.txt")
+    write(corpus, ".drafts/hidden.txt", "hidden text")
+    (corpus / "shown.txt").symlink_to(corpus / ".drafts" / "hidden.txt")
+    assert load_document(corpus / "shown.txt", corpus, LIMIT).text == "hidden text"  # its target is not indexed
 
 
 def test_links_to_folders_say_so_whatever_their_name(tmp_path) -> None:
