@@ -110,16 +110,18 @@ def build_answer(
         for i, (s, nums) in enumerate(parts)
     ]
 
-    cited: dict[int, str] = {}
+    cited: dict[int, list[str]] = {}
     for sentence, nums in parts:
         for n in nums:
-            cited.setdefault(n, sentence)
+            cited.setdefault(n, []).append(sentence)
     citations = []
     for n in sorted(cited):
         source = sources[n - 1]
-        a, b = _supporting_span(cited[n], source.text)
+        spans = list(dict.fromkeys(_supporting_span(s, source.text) for s in cited[n]))
+        a, b = spans[0]
         citations.append(source.model_copy(update={
             "sentence": source.text[a:b], "sentence_start": source.start + a, "sentence_end": source.start + b,
+            "supporting": tuple((source.start + x, source.start + y) for x, y in spans),
         }))
     return Answer(
         question=question, text=text, citations=citations, sources=list(sources), abstained=False,

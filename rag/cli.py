@@ -168,9 +168,11 @@ def _print_sources(answer) -> None:
         click.secho("The documents do not answer this; nothing is cited.", dim=True)
         return
     for c in answer.citations:
+        spans = c.supporting or ((c.sentence_start, c.sentence_end),)
         click.secho(f"[{c.number}] {c.title} ", bold=True, nl=False)
-        click.secho(f"({c.doc_id}, chars {c.sentence_start}-{c.sentence_end})", dim=True)
-        click.echo(f"    \"{c.sentence}\"")
+        click.secho(f"({c.doc_id}, chars {', '.join(f'{a}-{b}' for a, b in spans)})", dim=True)
+        for a, b in spans:  # every sentence of the passage the answer rests on, not only the first
+            click.echo(f"    \"{c.text[a - c.start : b - c.start] if a is not None else c.sentence}\"")
     for s in answer.unverified:
         click.secho(f"unverified: {s.text}", fg="yellow")
     if answer.removed_citations:

@@ -24,6 +24,9 @@ class Citation(_Frozen):
     sentence: str | None = None
     sentence_start: int | None = Field(None, description="Document offset of the cited sentence.")
     sentence_end: int | None = None
+    # Every sentence of this passage that an answer sentence citing it rests on, as document offsets, in the
+    # order the answer cites them; the first is ``sentence_start``/``sentence_end``.
+    supporting: tuple[tuple[int, int], ...] = ()
 
 
 class AnswerSentence(_Frozen):

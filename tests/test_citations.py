@@ -108,6 +108,16 @@ def test_each_citation_points_at_the_sentence_it_supports():
     assert FISH[fish.sentence_start - fish.start : fish.sentence_end - fish.start] == fish.sentence
 
 
+def test_a_passage_cited_twice_points_at_both_sentences():
+    a = answer("Sakana was founded in 2023 [2]. Since then, Sakana's work has centred on AI systems that are "
+               "evolutionary and adaptive [2]. Sakana was founded in 2023 [2].")
+    (cited,) = a.citations
+    quoted = [SAKANA[x - cited.start : y - cited.start] for x, y in cited.supporting]
+    assert quoted == ["Sakana was founded in 2023.",
+                      "Since then, Sakana's work has centred on AI systems that are evolutionary and adaptive."]
+    assert cited.supporting[0] == (cited.sentence_start, cited.sentence_end)
+
+
 def test_unsupported_sentence_is_flagged_unverified(judge):
     a = answer("Claude writes 20 percent of the code merged into Anthropic's codebase [1]. "
                "Sakana was founded in 2019 [2].", judge)
