@@ -442,3 +442,30 @@ def test_which_population_asks_which_one_not_how_large(answerer):
     assert_verbatim(answer, SURVEY)
     # What happened to it must be said: no population tripled.
     assert answerer.answer("Which animal population tripled?", SURVEY) == ABSTAIN_TEXT
+
+
+REPORT = passages(
+    "The annual wildlife survey counted birds and mammals across the national park. The glacier at the head of the "
+    "valley has retreated by two hundred metres since the survey began. Red deer numbers remained stable in the "
+    "northern valleys. Meltwater from the glacier feeds the lakes where the otters hunt.",
+    "The old bank on the corner had been empty for years. Its basement holds a steel vault. The vault code is "
+    "4471, and only the curator knows it.",
+    title="Annual wildlife report",
+)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("glacier", ["has retreated", "Meltwater"]),
+    ("Glacier", ["has retreated", "Meltwater"]),
+    ("vault code", ["4471"]),
+])
+def test_a_keyword_query_quotes_the_sentences_that_mention_it(answerer, query, expected):
+    answer = answerer.answer(query, REPORT)
+    for text in expected:
+        assert text in answer
+    assert_verbatim(answer, REPORT)
+    assert all(query.lower().split()[0] in sentence.lower() for sentence, _ in quoted(answer))
+
+
+def test_a_keyword_no_sentence_mentions_abstains(answerer):
+    assert answerer.answer("alarm code", REPORT) == ABSTAIN_TEXT

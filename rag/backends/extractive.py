@@ -234,6 +234,7 @@ class _Part:
     predicate: str | None = None  # the verb the question turns on, stemmed: 'compar' in "what did X compare..."
     polar: bool = False  # a yes/no question: "Has X achieved Y?" is answered by the sentence that says whether
     each: bool = False  # asked of one of several names given together ("X and Y"): dropped if no source has it
+    keyword: bool = False  # a few words typed as a search ("vault code"): the sentences that mention them
 
     @property
     def kind(self) -> str | None:
@@ -626,6 +627,11 @@ class _Ranking:
                        and any(len(set(n.split()) - part.asked) > 1 and set(n.split()) & items for n in cand.full_names))
             if not in_role and ((sim < MIN_SIMILARITY and not grounded) or not (matched & telling or close)):
                 fails.append("relevance")
+            if part.keyword and plain:
+                # "glacier", "vault code": a sentence that mentions every word is relevant, one that does not is not.
+                fails = [f for f in fails if f != "relevance"]
+                if not all(related_terms(t, cand.terms) for t in plain):
+                    fails.append("relevance")
             if general and lexical < PREMISE_MATCH:
                 fails.append("about")  # a denial about no one in particular must say what the question asks
             relation = part.asked_for.relation
@@ -727,7 +733,7 @@ class _Ranking:
             items = features[i]["items"]
             match = _akin if part.kind == NAME else related_terms
             adds = {t for t in wanted if match(t, cand.terms) and not match(t, covered)}
-            if picked and not (adds or items - seen_items):
+            if picked and not (adds or items - seen_items) and not part.keyword:
                 continue  # says nothing the sentences already picked do not
             picked.append(i)
             self.corrects[i] = features[i]["corrects"]
@@ -881,7 +887,9 @@ def _parts(question: str) -> list[_Part]:
     for a, b in sentence_spans(question):
         sentence = question[a:b].strip()
         first = [w.lower() for w in words(sentence)[:1]]
-        asks = sentence.endswith("?") or _starts_with_wh(sentence) or bool(first) and first[0] in _IMPERATIVES
+        keyword = _is_keyword(question)
+        asks = (sentence.endswith("?") or _starts_with_wh(sentence) or bool(first) and first[0] in _IMPERATIVES
+                or keyword)
         pieces = [p.strip(" ,;:") for p in _PART_SPLIT.split(sentence)] if asks else [sentence]
         pieces = [p for p in pieces if p]
         for i, piece in enumerate(pieces):
@@ -891,6 +899,8 @@ def _parts(question: str) -> list[_Part]:
             premise = not asks or (kind is None and i == 0 and len(pieces) > 1 and not _starts_with_wh(piece))
             groups = _name_groups(piece)
             plain = _content(piece) - set().union(*groups) - _attached_acronyms(piece)
+            if keyword:
+                plain = _content(piece) - _attached_acronyms(piece)  # "Glacier" typed as a search is a word to find
             # "Anthropic's CEO Dario Amodei": the first name only says who the second is; a sentence about him
             # need not name the company again.
             groups = [g for g in groups if g not in _descriptors(piece, groups)]
@@ -920,7 +930,8 @@ def _parts(question: str) -> list[_Part]:
                     sub_text = text[: spoken[0]] + spoken[1] + text[spoken[2] :]
                 parts.append(_Part(sub_text, asked_for, premise, sub_groups, subject_only,
                                    [_role(sub_text, g) for g in sub_groups], plain, _content(sub_text) | plain,
-                                   bool(_FUTURE.search(piece)), _predicate(piece), polar, name is not None))
+                                   bool(_FUTURE.search(piece)), _predicate(piece), polar, name is not None,
+                                   keyword))
     return parts
 
 
@@ -1013,6 +1024,14 @@ def _role(text: str, group: frozenset[str]) -> str:
                 return NUMBER
             return PLACE if k and tokens[k - 1].lower() in ("in", "at", "near", "from", "to") else NAME
     return NAME
+
+
+def _is_keyword(question: str) -> bool:
+    """Whether a question is a few words typed as a search ("glacier", "vault code", "Sakana AI"): at most four
+    words, no verb of a question, no sentence's end."""
+    tokens = [w.lower() for w in words(question)]
+    return (0 < len(tokens) <= 4 and not re.search(r"[.!?]\s*$", question.strip())
+            and not (set(tokens) & (_WH | _AUXILIARIES | _IMPERATIVES)))
 
 
 def _question_tokens(text: str) -> list[str]:
