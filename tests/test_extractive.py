@@ -469,3 +469,35 @@ def test_a_keyword_query_quotes_the_sentences_that_mention_it(answerer, query, e
 
 def test_a_keyword_no_sentence_mentions_abstains(answerer):
     assert answerer.answer("alarm code", REPORT) == ABSTAIN_TEXT
+
+
+MANUALS = [
+    Citation(number=1, doc_id="ls.txt", title="ls.txt", text=(
+        "LS(1) User Commands\n\nNAME\nls - list directory contents\n\nDESCRIPTION\nThe ls command lists information "
+        "about the files in a directory, the current directory by default. Entries are sorted alphabetically unless "
+        "another order is requested."), start=0, end=1, score=1.0),
+    Citation(number=2, doc_id="ls.txt", title="ls.txt", text=(
+        "OPTIONS\n-a, --all\ndo not ignore entries starting with a dot, so hidden files are shown too.\n-r, --reverse\n"
+        "reverse the order of the sort.\n-S\nsort by file size, largest first."), start=0, end=1, score=0.5),
+    Citation(number=3, doc_id="find.txt", title="find.txt", text=(
+        "FIND(1) User Commands\n\nDESCRIPTION\nThe find command searches the directory tree rooted at each given "
+        "starting point. It evaluates the given expression from left to right for each file.\n\nOPTIONS\n-delete\n"
+        "delete the files that are found; this action also turns on depth-first processing."), start=0, end=1,
+        score=0.3),
+]
+
+
+@pytest.mark.parametrize("question, expected, source", [
+    ("What does ls -a do?", "hidden files are shown", 2),
+    ("What does ls --reverse do?", "reverse the order", 2),
+    ("What does find -delete do?", "delete the files", 3),
+])
+def test_a_command_line_option_is_matched_as_written(answerer, question, expected, source):
+    answer = answerer.answer(question, MANUALS)
+    assert expected in answer
+    assert {n for _, n in quoted(answer)} == {source}
+    assert_verbatim(answer, MANUALS)
+
+
+def test_an_option_no_manual_gives_abstains(answerer):
+    assert answerer.answer("What does ls -z do?", MANUALS) == ABSTAIN_TEXT

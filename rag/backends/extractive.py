@@ -216,6 +216,10 @@ class _Candidate:
     # The words of the sentence before, when this one opens with a pronoun subject that stands for what it named:
     # "The vault code is 4471. It was set by Margarethe." - 'it' is the vault code.
     context: frozenset[str] = frozenset()
+    # Command-line options it gives ("-a", "--all"), also those of the option line it describes ("-a, --all" then
+    # "do not ignore entries starting with ."); and every word of its passage, which names the command.
+    options: frozenset[str] = frozenset()
+    passage_terms: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -274,6 +278,9 @@ def _name_groups(text: str) -> list[frozenset[str]]:
         if not w:
             continue
         lower = w.lower()
+        if match.start() and text[match.start() - 1] == "-" and text[max(0, match.start() - 2) : match.start() - 1] in ("", " ", "-"):
+            after_possessive = False
+            continue  # a command-line option ("-R", "--All"), not a name
         initial = match.start() in starts or text[max(0, match.start() - 2) : match.start()].strip() in {":", '"', "“"}
         is_name = (w[0].isupper() and lower not in STOPWORDS and lower not in QUESTION_WORDS
                    and not (initial and lower in _ANAPHORA)) or any(ch.isdigit() for ch in w)
@@ -575,6 +582,7 @@ class _Ranking:
         weights = {t: self.idf(t) * (2 if t == part.predicate else 1) for t in plain}
         weight = sum(weights.values()) or 1.0
         priced = _priced(part.text) if part.kind == MONEY else None
+        asked_options = frozenset(_options(part.text))
         out = []
         for i, cand in enumerate(self.candidates):
             fails = []
@@ -627,7 +635,16 @@ class _Ranking:
                        and any(len(set(n.split()) - part.asked) > 1 and set(n.split()) & items for n in cand.full_names))
             if not in_role and ((sim < MIN_SIMILARITY and not grounded) or not (matched & telling or close)):
                 fails.append("relevance")
-            if part.keyword and plain:
+            by_option = False
+            if asked_options:
+                # "What does ls -a do?": the sentence must give the option itself, or describe its line, in a document
+                # whose passages have the question's other words ('ls').
+                if not asked_options & cand.options:
+                    fails.append("about")
+                elif all(related_terms(t, cand.passage_terms) for t in plain):
+                    fails = [f for f in fails if f != "relevance"]
+                    by_option = True
+            if part.keyword and plain and not by_option:
                 # "glacier", "vault code": a sentence that mentions every word is relevant, one that does not is not.
                 fails = [f for f in fails if f != "relevance"]
                 if not all(related_terms(t, cand.terms) for t in plain):
@@ -648,6 +665,8 @@ class _Ranking:
                 score += 0.05  # it states the names itself rather than by reference: the safer quote
             if items:
                 score += 0.05
+            if by_option:
+                score += W_LEXICAL  # the option, said literally, is the question's telling word
             if part.kind == NAME and (_BY_NAME.search(cand.text) or _PASSIVE_AGENT.search(cand.text)
                                       or any(len(set(n.split()) - part.asked) > 1 for n in cand.full_names)):
                 score += 0.05  # a person's full name, or "written by ...": who did it
@@ -901,6 +920,7 @@ def _parts(question: str) -> list[_Part]:
             plain = _content(piece) - set().union(*groups) - _attached_acronyms(piece)
             if keyword:
                 plain = _content(piece) - _attached_acronyms(piece)  # "Glacier" typed as a search is a word to find
+            plain -= {stem(o.lstrip("-")) for o in _options(piece)}  # "-r" is matched as written, not as 'r'
             # "Anthropic's CEO Dario Amodei": the first name only says who the second is; a sentence about him
             # need not name the company again.
             groups = [g for g in groups if g not in _descriptors(piece, groups)]
@@ -1026,6 +1046,14 @@ def _role(text: str, group: frozenset[str]) -> str:
     return NAME
 
 
+_OPTION = re.compile(r"(?<![\w\-/.])--?[A-Za-z][\w\-]*")
+
+
+def _options(text: str) -> list[str]:
+    """Command-line options a text gives, as written: '-a', '--all', '-name'."""
+    return _OPTION.findall(text)
+
+
 def _is_keyword(question: str) -> bool:
     """Whether a question is a few words typed as a search ("glacier", "vault code", "Sakana AI"): at most four
     words, no verb of a question, no sentence's end."""
@@ -1079,14 +1107,23 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
 
     out = []
     blocks = 0
+    by_document: dict[str, frozenset[str]] = {}  # every word of a document's retrieved passages, and of its title
+    for source in sources:
+        by_document[source.doc_id] = (by_document.get(source.doc_id, frozenset()) | frozenset(terms(source.text))
+                                      | frozenset(terms(re.sub(r"[._/]", " ", source.title))))
     for p, source in enumerate(sources):
         recent = names(source.title)
+        passage_terms = by_document[source.doc_id]
+        listed: frozenset[str] = frozenset()  # the options of the line before
         spans = sentence_spans(source.text)
         item_of, introduces, blocks = _enumerations(source.text, spans, blocks)
         before: frozenset[str] = frozenset()
         for position, (a, b) in enumerate(spans):
             text = source.text[a:b].strip().lstrip("-*• ").strip()
             context, before = before, frozenset(terms(text))
+            raw = source.text[a:b]
+            options = frozenset(_options(raw)) | (listed if not re.match(r"\s*-", raw) else frozenset())
+            listed = frozenset(_options(raw)) if re.match(r"\s*--?[A-Za-z]", raw) else frozenset()
             own = names(text)
             first = words(text)[:1]
             about = own if first and stem(first[0]) in proper else own | recent
@@ -1111,6 +1148,7 @@ def _candidates(sources: Sequence[Citation], asked_names: set[str] = frozenset()
                 about, frozenset(number_tokens(text)), dates, item_of.get(position, -1),
                 introduces.get(position, -1), _general_denial(text, names),
                 context if first and first[0].lower() in _SUBJECT_PRONOUNS else frozenset(),
+                options, passage_terms,
             ))
     return out, proper, lowered
 
