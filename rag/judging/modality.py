@@ -71,12 +71,18 @@ def _denied_positions(toks: list[Tok]) -> set[int]:
     """Positions a denial reaches, to the end of its clause: 'without claiming it is inevitable'."""
     found: set[int] = set()
     for i, t in enumerate(toks):
-        if not t.neg:
-            continue
-        for k in range(i + 1, min(len(toks), i + 10)):
-            if toks[k].low in SCOPE_STOP:
-                break
-            found.add(k)
+        if t.neg:
+            found |= _clause_after(toks, i, SCOPE_STOP)
+    return found
+
+
+def _clause_after(toks: list[Tok], i: int, stops: frozenset[str]) -> set[int]:
+    """Positions after ``i`` up to the first stop word, at most nine: what a word at ``i`` governs."""
+    found: set[int] = set()
+    for k in range(i + 1, min(len(toks), i + 10)):
+        if toks[k].low in stops:
+            break
+        found.add(k)
     return found
 
 
@@ -164,12 +170,8 @@ def unrealised(toks: list[Tok]) -> set[int]:
             opens = (
                 is_content(nxt) and not nxt.cap and not nxt.low.endswith(("ing", "s")) and before not in _IMPLICATIVE
             ) or nxt.low.endswith("ly")
-        if not opens:
-            continue
-        for k in range(i + 1, min(len(toks), i + 10)):
-            if toks[k].low in _OPEN_END:
-                break
-            found.add(k)
+        if opens:
+            found |= _clause_after(toks, i, _OPEN_END)
     return found
 
 
