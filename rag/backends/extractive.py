@@ -23,8 +23,13 @@ words. A why-question leads with the sentence that restates its claim and the on
 unless the best match gives a reason itself. A who-question reads 'started' and 'founded' as one
 relation and keeps every person named in full in that role. A yes/no question ("Has X achieved Y?")
 may be answered by a denial that names no one ("Y has not been achieved yet", "No one has shown..."),
-even in a passage about someone else: what holds for no one holds for X. With nothing that passes,
-the answer is ABSTAIN_TEXT.
+even in a passage about someone else: what holds for no one holds for X. A clock time, a weekday or
+a date in figures answers "when"; "how much does X cost" wants an amount of money and a sentence that
+names X (a price list prices other things too). "It was set by Margarethe" answers "who set X" when
+'it' is the X of the sentence before. A few words typed as a search ("vault code") are answered by the
+sentences that mention them all; a command-line option ("ls -a") is matched as written, also in the
+description under its option line. Accented letters are read as their base letters. With nothing that
+passes, the answer is ABSTAIN_TEXT.
 
 Embedding is nearly all of its time: only sentences about what the question names are embedded, in one
 batch with the question, and sentence vectors are kept between questions (the same passages come back).
