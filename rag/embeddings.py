@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from .config import Settings
 
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2"
-SMALL_BATCH = 64  # at most this many texts are embedded on one thread (see LocalEmbedder.embed)
+# At most this much text is embedded on one thread (see LocalEmbedder.embed): a question, or the sentences
+# of a few passages. An ingest batch (64 chunks of ~200 word pieces) is far above it and uses every core.
+SMALL_BATCH = 64
+SMALL_BATCH_CHARS = 12_000
 _TORCH_THREADS = threading.Lock()  # guards torch's process-wide thread count while a small batch runs
 
 
@@ -81,7 +84,7 @@ class LocalEmbedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) > SMALL_BATCH:
+        if len(texts) > SMALL_BATCH or sum(len(t) for t in texts) > SMALL_BATCH_CHARS:
             return self._encode(texts)
         # A question, or the sentences of a few passages: torch's intra-op threads cost more in
         # synchronisation than they give, and on a busy CPU they cost several times the work

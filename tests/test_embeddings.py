@@ -42,3 +42,27 @@ def test_small_and_large_batches_give_the_same_vectors() -> None:
     model = shared_embedder()
     texts = [f"Sentence number {i} about self-improving systems." for i in range(SMALL_BATCH + 6)]
     np.testing.assert_allclose(model.embed(texts)[:5], model.embed(texts[:5]), atol=1e-5)
+
+
+def test_an_ingest_batch_uses_every_thread_and_a_question_one() -> None:
+    # A question runs on one thread (faster on a busy CPU); a batch of long chunks must not, or ingest
+    # runs at half speed on two cores. What torch sees while encoding tells which was used.
+    import torch
+
+    model = shared_embedder()
+    seen: list[int] = []
+    encode = model._model.encode
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return encode(*args, **kwargs)
+
+    model._model.encode = spy
+    try:
+        default = torch.get_num_threads()
+        model.embed(["Who co-founded Sakana AI?"])
+        chunk = "Recursive self-improvement means a system improves the way it improves. " * 12
+        model.embed([f"{i} {chunk}" for i in range(16)])
+    finally:
+        del model._model.encode
+    assert seen == [1, default]
