@@ -327,6 +327,9 @@ def ingest(
                 store.upsert([c for c, _ in ready], np.asarray([v for _, v in ready], dtype=np.float32))
 
         # Written batch by batch as embedded: progress moves in steps a user can see, and a crash loses one batch.
+        # Batches of chunks of like length: a batch is padded to its longest text, so mixing a short tail chunk
+        # with full ones wastes most of the work on padding (sentence-transformers sorts so only within a call).
+        plan.embed.sort(key=lambda c: len(c.text))
         total, step = len(plan.embed), settings.embedding_batch_size
         for start in range(0, total, step):
             batch = plan.embed[start : start + step]
