@@ -112,13 +112,12 @@ def settings_signature(settings) -> str:
 
 
 def _unchanged_report(
-    settings, model_id: str, fingerprint: dict, note: Callable[[str], None], started: float
+    settings, state: dict, model_id: str, fingerprint: dict, note: Callable[[str], None], started: float
 ) -> IngestReport | None:
     """The report of an ingest that has nothing to do, or None when it may have something to do."""
     from .lexical import LexicalIndex
     from .store import VectorStore
 
-    state = read_state(settings.index_dir)
     if not fingerprint or not state.get("ingest_complete") or state.get("fingerprint") != fingerprint:
         return None
     if state.get("signature") != settings_signature(settings) or not LexicalIndex.path(settings.index_dir).exists():
@@ -146,7 +145,7 @@ def _existing_versions(ids: list[str], metas: list[dict]) -> tuple[dict[str, dic
 
 
 def _same_text_report(
-    settings, model_id: str, documents: list, unreadable: set[str], fingerprint: dict, warnings: list[str],
+    settings, state: dict, model_id: str, documents: list, unreadable: set[str], fingerprint: dict, warnings: list[str],
     started: float,
 ) -> IngestReport | None:
     """Files were touched (copied, checked out, an upgrade re-reads them) but every text is the one indexed:
@@ -158,7 +157,6 @@ def _same_text_report(
     from .lexical import LexicalIndex
     from .store import VectorStore
 
-    state = read_state(settings.index_dir)
     if not state.get("ingest_complete") or state.get("signature") != settings_signature(settings):
         return None
     if not LexicalIndex.path(settings.index_dir).exists():
@@ -187,12 +185,11 @@ def _same_text_report(
                         seconds=time.perf_counter() - started)
 
 
-def _refuse_another_corpus(settings: "Settings", fingerprint: dict[str, list[int]]) -> None:
+def _refuse_another_corpus(settings: "Settings", state: dict, fingerprint: dict[str, list[int]]) -> None:
     """Ingesting another folder into an index replaces everything in it; say so instead of doing it.
 
     The same corpus moved elsewhere (a renamed project folder, a checkout elsewhere) shares file names with
     what is indexed, and goes ahead as an ordinary incremental ingest."""
-    state = read_state(settings.index_dir)
     before, indexed = state.get("corpus_dir"), set(state.get("fingerprint") or {})
     if not before or not indexed or Path(before).resolve() == Path(settings.corpus_dir).resolve():
         return
@@ -260,14 +257,17 @@ def ingest(
     with writer_lock(index_dir):
         # Taken before any file is read: a file that changes while we read it differs next time.
         fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+        # Read once: it holds the fingerprint of every file, and the three checks below all consult it.
+        state = {} if rebuild else read_state(index_dir)
         if not rebuild:
-            _refuse_another_corpus(settings, fingerprint)
-        if not rebuild and (quick := _unchanged_report(settings, model_id, fingerprint, note, started)) is not None:
+            _refuse_another_corpus(settings, state, fingerprint)
+        quick = None if rebuild else _unchanged_report(settings, state, model_id, fingerprint, note, started)
+        if quick is not None:
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
         if not rebuild and (same := _same_text_report(
-                settings, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
+                settings, state, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
             tell(len(documents), len(documents), f"read {len(documents)} documents: no text changed")
             return same
         tell(0, 0, "loading model")
