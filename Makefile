@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test ingest bench clean
+.PHONY: run test ingest bench train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+train: $(STAMP)
+	cd train && ../$(BIN)/python reader.py pairs && ../$(BIN)/python judge.py pairs
+	cd train && ../$(BIN)/python cross_encoder.py && ../$(BIN)/python reader.py fit && ../$(BIN)/python judge.py fit
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-JUDGES = ("heuristic", "llm")
+JUDGES = ("combined", "heuristic", "llm")
 BACKENDS = backend_names()
 
 
@@ -99,54 +99,72 @@ def eval_group() -> None:
 
 
 @eval_group.command("judge")
-@click.option("--labels", "labels_path", required=True, type=click.Path(path_type=Path),
-              help="Labelled claims (JSON Lines: id, context, claim, label supported|unsupported, kind).")
-@click.option("--judge", "judge_name", type=click.Choice(JUDGES), default=None,
-              help="Judge to measure. Default: RAG_JUDGE (heuristic).")
+@click.option("--labels", "labels_paths", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="Labelled claims (JSON Lines: id, context, claim, label supported|unsupported, kind); repeatable: "
+                   "each set is reported on its own.")
+@click.option("--judge", "judge_names", type=click.Choice(JUDGES), multiple=True,
+              help="Judge to measure; repeatable: several judges are compared (agreement, Cohen's kappa). "
+                   "Default: RAG_JUDGE (combined).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write one prediction per line: {id, score, supported, reason}.")
+              help="Write one prediction per line: {id, score, supported, reason} (one set, one judge).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of tables.")
 @click.pass_context
 @_rag_errors
-def judge_command(ctx: click.Context, labels_path: Path, judge_name: str | None, out_path: Path | None, as_json: bool) -> None:
+def judge_command(ctx: click.Context, labels_paths: tuple[Path, ...], judge_names: tuple[str, ...],
+                  out_path: Path | None, as_json: bool) -> None:
     """How well the support judge agrees with labelled claims.
 
-    Prints balanced accuracy, precision and recall per label, and accuracy per kind of claim.
-    Endpoint failures of the llm judge are counted ("errors", "unparsed") and scored as
+    Prints balanced accuracy with its 95% confidence interval (bootstrap), precision and recall per label,
+    accuracy per kind of claim (with a Wilson interval) and claims per second; with several judges, how often
+    they agree. Endpoint failures of the llm judge are counted ("errors", "unparsed") and scored as
     "unsupported"; the run always completes.
     """
     from .data import load_claims
-    from .judging import judge_claims
+    from .judging import compare, judge_claims
     from .runner import make_judge_for
 
-    claims = load_claims(labels_path)  # validated before anything slow happens
-    settings = _settings(ctx)
-    if judge_name:
-        settings = settings.model_copy(update={"judge": judge_name})
-    judge = make_judge_for(settings)
+    if out_path is not None and (len(labels_paths) > 1 or len(judge_names) > 1):
+        raise click.UsageError("--out writes the predictions of one judge on one set: give one --labels and one --judge")
+    sets = [(path, load_claims(path)) for path in labels_paths]  # every file validated before anything slow happens
+    base = _settings(ctx)
+    names = judge_names or (base.judge,)
+    judges = {name: make_judge_for(base.model_copy(update={"judge": name})) for name in names}
 
     console = _console(stderr=True)
-    with _progress(console) as progress:
-        task = progress.add_task(f"judging ({settings.judge})", total=len(claims), note="")
-        evaluation = judge_claims(
-            judge, claims, name=settings.judge, on_progress=lambda done, total: progress.update(task, completed=done)
-        )
-    summary = evaluation.summary()
-    summary["labels"] = str(labels_path)
+    results = []
+    for path, claims in sets:
+        evaluations = []
+        with _progress(console) as progress:
+            for name, judge in judges.items():
+                task = progress.add_task(f"judging {path.name} ({name})", total=len(claims), note="")
+                evaluations.append(judge_claims(
+                    judge, claims, name=name, on_progress=lambda done, total, t=task: progress.update(t, completed=done)
+                ))
+        summaries = [e.summary() | {"labels": str(path)} for e in evaluations]
+        results.append((path, evaluations, summaries, compare(evaluations)))
 
     if out_path is not None:
         try:
             out_path.parent.mkdir(parents=True, exist_ok=True)
             with out_path.open("w", encoding="utf-8") as handle:
-                for prediction in evaluation.predictions:
+                for prediction in results[0][1][0].predictions:
                     handle.write(json.dumps(prediction.as_line(), ensure_ascii=False) + "\n")
         except OSError as exc:
             raise click.ClickException(f"cannot write {out_path}: {exc.strerror or exc}; choose another --out file") from None
 
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
+        if len(results) == 1 and len(names) == 1:
+            click.echo(json.dumps(results[0][2][0], indent=2))
+        else:
+            click.echo(json.dumps([{"labels": str(path), "judges": summaries, "agreement": agreement}
+                                   for path, _, summaries, agreement in results], indent=2))
         return
-    _print_judge_summary(summary, out_path)
+    for path, _, summaries, agreement in results:
+        for summary in summaries:
+            _print_judge_summary(summary, out_path)
+        for row in agreement:
+            _console().print(f"agreement {row['judges'][0]} / {row['judges'][1]} on {path.name}: "
+                             f"{_fmt(row['agreement'])} (Cohen's kappa {_fmt(row['kappa'])})")
 
 
 def _fmt(value: Any) -> str:
@@ -157,14 +175,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _interval(bounds: Any) -> str:
+    return f"[{bounds[0]:.3f}, {bounds[1]:.3f}]" if bounds else "–"
+
+
 def _print_judge_summary(summary: dict[str, Any], out_path: Path | None) -> None:
     from rich.table import Table
 
     console = _console()
     console.print(
         f"[bold]{summary['judge']}[/] judge on {summary['claims']} claims from {summary['labels']}: "
-        f"balanced accuracy [bold]{_fmt(summary['balanced_accuracy'])}[/], accuracy {_fmt(summary['accuracy'])} "
-        f"({summary['seconds']:.1f}s)"
+        f"balanced accuracy [bold]{_fmt(summary['balanced_accuracy'])}[/] {_interval(summary['balanced_accuracy_ci95'])}, "
+        f"accuracy {_fmt(summary['accuracy'])} ({summary['seconds']:.1f}s, {_fmt(summary['claims_per_second'])} claims/s)"
     )
     labels = Table(title="per label")
     for column in ("label", "precision", "recall", "claims"):
@@ -173,10 +195,10 @@ def _print_judge_summary(summary: dict[str, Any], out_path: Path | None) -> None
         labels.add_row(name, _fmt(s["precision"]), _fmt(s["recall"]), str(s["support"]))
     console.print(labels)
     kinds = Table(title="per kind")
-    for column in ("kind", "claims", "accuracy"):
-        kinds.add_column(column, justify="left" if column == "kind" else "right")
+    for column in ("kind", "label", "claims", "accuracy", "95% interval"):
+        kinds.add_column(column, justify="left" if column in ("kind", "label") else "right")
     for name, s in summary["per_kind"].items():
-        kinds.add_row(name, str(s["claims"]), _fmt(s["accuracy"]))
+        kinds.add_row(name, s["label"], str(s["claims"]), _fmt(s["accuracy"]), _interval(s["accuracy_ci95"]))
     console.print(kinds)
     if summary["errors"] or summary["unparsed"]:
         console.print(
@@ -211,6 +233,18 @@ def _parse_bounds(ctx: click.Context, param: click.Parameter, values: tuple[str,
     return bounds
 
 
+def _check_features(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from rag.reader.features import FEATURES
+
+    if "list" in values:
+        click.echo("\n".join(FEATURES))
+        ctx.exit(0)
+    unknown = [v for v in values if v not in FEATURES]
+    if unknown:
+        raise click.BadParameter(f"unknown reader feature {unknown[0]!r}; valid: {', '.join(FEATURES)}", ctx=ctx, param=param)
+    return values
+
+
 def _metric_help() -> str:
     return (
         "Fail (exit 1) when METRIC is below VALUE; repeatable. Metrics: hit_at_k, mrr, coverage, token_f1, accuracy, "
@@ -226,9 +260,12 @@ def _metric_help() -> str:
               help="Folder for report.md, report.json, answers.jsonl and the charts (created if needed).")
 @click.option("--backend", type=click.Choice(BACKENDS), default=None, help="Answerer. Default: RAG_LLM (extractive).")
 @click.option("--judge", "judge_name", type=click.Choice(JUDGES), default=None,
-              help="Support judge for faithfulness and citations. Default: RAG_JUDGE (heuristic).")
+              help="Support judge for faithfulness and citations. Default: RAG_JUDGE (combined).")
 @click.option("--top-k", type=click.IntRange(1, 50), default=None, help="Passages shown to the answerer. Default: RAG_TOP_K.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions (for a quick look).")
+@click.option("--ablate", multiple=True, metavar="FEATURE", callback=_check_features,
+              help="Switch a reader feature off (held at its training mean) to see what carries the ranking; repeatable. "
+                   "'--ablate list' prints the features.")
 @click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC=VALUE", callback=_parse_bounds,
               help=_metric_help())
 @click.option("--fail-over", "fail_over", multiple=True, metavar="METRIC=VALUE", callback=_parse_bounds,
@@ -243,6 +280,7 @@ def run_command(
     judge_name: str | None,
     top_k: int | None,
     limit: int | None,
+    ablate: tuple[str, ...],
     fail_under: dict[str, float],
     fail_over: dict[str, float],
 ) -> None:
@@ -274,7 +312,8 @@ def run_command(
             state = "error" if record.error else ("ok" if record.metrics.correct else "wrong")
             progress.update(task, completed=done, note=f"{record.id}: {state}")
 
-        report, records = evaluate(settings, questions, dataset=dataset_path, on_start=on_start, on_result=on_result)
+        report, records = evaluate(settings, questions, dataset=dataset_path, on_start=on_start, on_result=on_result,
+                                   ablate=ablate)
     written = write_run(out_dir, report, records)
 
     _print_run_summary(report)

@@ -39,23 +39,43 @@ class JudgeEvaluation:
         per_kind: dict[str, list[Prediction]] = defaultdict(list)
         for p in self.predictions:
             per_kind[p.kind].append(p)
+        interval = m.balanced_accuracy_interval(gold, predicted)
         return {
             "judge": self.judge,
             "claims": len(self.predictions),
             "balanced_accuracy": scores["balanced_accuracy"],
+            "balanced_accuracy_ci95": list(interval) if interval else None,
             "accuracy": scores["accuracy"],
             "per_label": {
                 name: {"precision": s.precision, "recall": s.recall, "support": s.support}
                 for name, s in scores["per_label"].items()  # type: ignore[union-attr]
             },
             "per_kind": {
-                kind: {"claims": len(items), "accuracy": m.rate(p.gold == p.supported for p in items)}
+                kind: {"claims": len(items), "label": _label_of(items),
+                       "accuracy": m.rate(p.gold == p.supported for p in items),
+                       "accuracy_ci95": list(m.wilson_interval(sum(p.gold == p.supported for p in items), len(items)) or [])}
                 for kind, items in sorted(per_kind.items())
             },
             "errors": sum(p.reason.lower().startswith("error") for p in self.predictions),
             "unparsed": sum(p.reason.lower().startswith("unparsed") for p in self.predictions),
             "seconds": round(self.seconds, 3),
+            "claims_per_second": round(len(self.predictions) / self.seconds, 1) if self.seconds > 0 else None,
         }
+
+
+def _label_of(items: Sequence[Prediction]) -> str:
+    labels = {p.gold for p in items}
+    return "mixed" if len(labels) > 1 else ("supported" if labels == {True} else "unsupported")
+
+
+def compare(evaluations: Sequence[JudgeEvaluation]) -> list[dict[str, Any]]:
+    """Agreement between each pair of judges on the same claims."""
+    out = []
+    for i, a in enumerate(evaluations):
+        for b in evaluations[i + 1 :]:
+            scores = m.agreement([p.supported for p in a.predictions], [p.supported for p in b.predictions])
+            out.append({"judges": [a.judge, b.judge], **scores})
+    return out
 
 
 def judge_claims(

@@ -269,3 +269,54 @@ def binary_label_scores(gold: Sequence[bool], predicted: Sequence[bool]) -> dict
     balanced = mean(scores.recall for scores in per_label.values())
     accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold) if gold else None
     return {"balanced_accuracy": balanced, "accuracy": accuracy, "per_label": per_label}
+
+
+def evidence_in_sentences(sentences: Sequence[str], evidence: Sequence[str]) -> bool:
+    """Whether one of ``sentences`` is (part of) an evidence string, or holds one (whitespace and case folded)."""
+    ev = [" ".join(e.lower().split()) for e in evidence]
+    for sentence in sentences:
+        s = " ".join(sentence.lower().split()).rstrip(".!?:;")
+        if len(s) >= 12 and any(s in e or e.rstrip(".!?:;") in s for e in ev):
+            return True
+    return False
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95% Wilson score interval of a proportion (sound for small n and for 0 or n successes)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def balanced_accuracy_interval(gold: Sequence[bool], predicted: Sequence[bool], *, resamples: int = 2000,
+                               seed: int = 0) -> tuple[float, float] | None:
+    """95% bootstrap interval of balanced accuracy: claims resampled within each label (so both recalls exist)."""
+    import random
+
+    pos = [p for g, p in zip(gold, predicted) if g]
+    neg = [not p for g, p in zip(gold, predicted) if not g]
+    if not pos or not neg:
+        return None
+    rng = random.Random(seed)
+    values = []
+    for _ in range(resamples):
+        rp = sum(rng.choice(pos) for _ in pos) / len(pos)
+        rn = sum(rng.choice(neg) for _ in neg) / len(neg)
+        values.append((rp + rn) / 2)
+    values.sort()
+    return (values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1])
+
+
+def agreement(a: Sequence[bool], b: Sequence[bool]) -> dict[str, float | None]:
+    """Share of items two judges decide alike, and Cohen's kappa (agreement beyond chance)."""
+    n = len(a)
+    if not n or n != len(b):
+        return {"agreement": None, "kappa": None}
+    observed = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    kappa = (observed - expected) / (1 - expected) if expected < 1 else None
+    return {"agreement": observed, "kappa": kappa}

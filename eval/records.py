@@ -38,6 +38,7 @@ class QuestionMetrics(_Model):
     hit: float | None = None
     reciprocal_rank: float | None = None
     coverage: float | None = None
+    evidence_top3: float | None = None  # 1 when a gold evidence sentence is among the reader's first three
     token_f1: float | None = None
     faithfulness: float | None = None
     citation_recall: float | None = None

@@ -39,7 +39,7 @@ def make_judge_for(settings: "Settings") -> Any:
     from rag.judge import make_judge
 
     embedder = None
-    if settings.judge == "heuristic":
+    if settings.judge in ("combined", "heuristic"):
         # The heuristic judge's thresholds were set with the local model, whatever embeds the index.
         from rag.embeddings import LocalEmbedder
 
@@ -74,11 +74,23 @@ def run_questions(
             record = error_record(question, str(exc), time.perf_counter() - started)
         else:
             # Latency is the assistant's work only; judging belongs to the evaluation, not the product.
-            record = score_answer(question, answer, time.perf_counter() - started, support)
+            latency = time.perf_counter() - started
+            record = score_answer(question, answer, latency, support, _top_sentences(assistant, question, answer))
         records.append(record)
         if on_result is not None:
             on_result(done, len(questions), record)
     return records
+
+
+def _top_sentences(assistant: "Assistant", question: Question, answer: Any) -> list[str] | None:
+    """The reader's three best sentences of the answer's sources (scores are cached: this costs little)."""
+    reader = getattr(assistant, "reader", None) if question.answerable and question.evidence else None
+    if reader is None or not answer.sources:
+        return None
+    try:
+        return [r.candidate.text for r in reader.rank(question.question, answer.sources)[:3]]
+    except RagError:
+        return None
 
 
 def build_report(
@@ -119,8 +131,10 @@ def evaluate(
     dataset: str | Path,
     on_start: Callable[[int], None] | None = None,
     on_result: OnResult | None = None,
+    ablate: Sequence[str] = (),
 ) -> tuple[RunReport, list[QuestionRecord]]:
-    """Open an Assistant on ``settings`` (its llm, judge and top_k already set) and run the questions."""
+    """Open an Assistant on ``settings`` (its llm, judge and top_k already set) and run the questions.
+    ``ablate`` names reader features to switch off (held at their training mean) for this run."""
     from rag import Assistant
 
     started_at = datetime.now(timezone.utc)
@@ -131,6 +145,8 @@ def evaluate(
     if not status.chunks:
         raise NoIndexError(f"the index in {settings.index_dir} is empty; run `rag ingest` first, then rerun the evaluation")
     support = open_judge(assistant, settings)
+    if ablate:
+        assistant.reader.disabled = frozenset(ablate)
     if on_start is not None:
         on_start(len(questions))
     records = run_questions(

@@ -20,6 +20,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "hit_at_k": ("share of questions with evidence whose evidence is in a retrieved passage", True),
     "mrr": ("mean reciprocal rank of the first passage holding evidence", True),
     "coverage": ("share of must_include items found in the answer (answerable questions)", True),
+    "evidence_top3": ("share of answerable questions whose gold evidence is among the reader's top 3 sentences", True),
     "token_f1": ("SQuAD token F1 against the reference answer (answerable questions)", True),
     "accuracy": ("share of questions handled correctly (answered in full, or declined when unanswerable)", True),
     "faithfulness": ("share of the answer's claims supported by its cited passages (answers that were not declined)", True),
@@ -81,8 +82,10 @@ def _question_fields(question: Question) -> dict[str, object]:
     }
 
 
-def score_answer(question: Question, answer: "Answer", latency: float, support: "SupportJudge") -> QuestionRecord:
-    """Every per-question metric for one answer."""
+def score_answer(question: Question, answer: "Answer", latency: float, support: "SupportJudge",
+                 top_sentences: Sequence[str] | None = None) -> QuestionRecord:
+    """Every per-question metric for one answer. ``top_sentences``: the reader's three best sentences of the
+    answer's sources (what a generative model's prompt leads with), when the assistant has a reader."""
     session = support.session()
     source_texts = [c.text for c in answer.sources]
 
@@ -92,6 +95,9 @@ def score_answer(question: Question, answer: "Answer", latency: float, support: 
     rr = m.reciprocal_rank(rank) if question.evidence else None
 
     answerable = question.answerable
+    top3 = None
+    if top_sentences is not None and answerable and question.evidence:
+        top3 = float(m.evidence_in_sentences(top_sentences, question.evidence))
     coverage = m.must_include_coverage(answer.text, question.must_include) if answerable else None
     f1 = m.token_f1(answer.text, question.reference) if answerable and question.reference.strip() else None
 
@@ -139,6 +145,7 @@ def score_answer(question: Question, answer: "Answer", latency: float, support: 
         hit=hit,
         reciprocal_rank=rr,
         coverage=coverage,
+        evidence_top3=top3,
         token_f1=f1,
         faithfulness=faithfulness,
         citation_recall=citation_scores.recall,
@@ -180,6 +187,7 @@ def summarize(records: Sequence[QuestionRecord]) -> dict[str, float | int | None
         "hit_at_k": m.mean(r.metrics.hit for r in records),
         "mrr": m.mean(r.metrics.reciprocal_rank for r in records),
         "coverage": m.mean(r.metrics.coverage if r.error is None else 0.0 for r in answerable if r.must_include),
+        "evidence_top3": m.mean(r.metrics.evidence_top3 for r in answerable),
         "token_f1": m.mean(r.metrics.token_f1 if r.error is None else 0.0 for r in answerable if r.reference.strip()),
         "accuracy": m.rate(r.metrics.correct for r in records),
         "faithfulness": m.mean(r.metrics.faithfulness for r in answered),

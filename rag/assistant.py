@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .backends.base import Answerer
     from .embeddings import Embedder
     from .judge import Judge
+    from .learned.cross_encoder import CrossEncoder
+    from .reader import Reader
     from .retrieve import HybridRetriever, Mode
     from .store import VectorStore
 
@@ -36,6 +38,8 @@ class Assistant:
         self._embedder: Embedder | None = embedder
         self._answer_embedder: Embedder | None = None
         self._judge: Judge | None = None
+        self._cross_encoder: CrossEncoder | None = None
+        self._reader: Reader | None = None
         self._retriever: HybridRetriever | None = None
         self._retriever_stamp: int | None = None
         self._answerers: dict[str, Answerer] = {}
@@ -61,14 +65,35 @@ class Assistant:
             return self._answer_embedder
 
     @property
+    def cross_encoder(self) -> "CrossEncoder":
+        """The project's own cross-encoder (rag/weights): the reader and the combined judge share it."""
+        with self._lock:
+            if self._cross_encoder is None:
+                from .learned.cross_encoder import CrossEncoder
+
+                self._cross_encoder = CrossEncoder()
+            return self._cross_encoder
+
+    @property
+    def reader(self) -> "Reader":
+        """Ranks the sentences of retrieved passages: the offline answer, and the evidence a model is shown."""
+        with self._lock:
+            if self._reader is None:
+                from .reader import Reader
+
+                self._reader = Reader(self.answer_embedder, self.cross_encoder)
+            return self._reader
+
+    @property
     def judge(self) -> "Judge":
         """The support judge used to verify citations (and by the evaluation harness)."""
         with self._lock:
             if self._judge is None:
                 from .judge import make_judge
 
+                local = self.settings.judge in ("combined", "heuristic")
                 self._judge = make_judge(
-                    self.settings, self.answer_embedder if self.settings.judge == "heuristic" else None
+                    self.settings, self.answer_embedder if local else None, lambda: self.cross_encoder
                 )
             return self._judge
 
@@ -120,7 +145,7 @@ class Assistant:
                 backend = BACKENDS.get(name)
                 if backend is None:
                     raise ConfigError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
-                self._answerers[name] = backend.build(self.settings, lambda: self.answer_embedder)
+                self._answerers[name] = backend.build(self.settings, self)
             return self._answerers[name]
 
     # Index ---------------------------------------------------------------------------------------

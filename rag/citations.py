@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .backends.base import is_abstention
 from .models import Answer, AnswerSentence, Citation
-from .text import sentence_spans, terms
+from .nlp import sentence_spans, terms
 
 if TYPE_CHECKING:
     from .judge import Judge

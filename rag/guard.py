@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .text import sentence_spans
+from .nlp import sentence_spans
 
 # The start of a clause: where an imperative verb stands.
 _START = r"(?:^|[:;.!?\n\"“(—–]\s*|\b(?:please|now|then|just|also)\s+)"

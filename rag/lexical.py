@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .text import STOPWORDS, stem
+from .nlp import STOPWORDS, light_stem
 
 if TYPE_CHECKING:
     from .store import VectorStore
@@ -47,7 +47,7 @@ def lexical_terms(text: str) -> list[str]:
         if word.endswith("'s"):
             word = word[:-2]
         if word and word not in STOPWORDS:
-            out.append(stem(word))
+            out.append(light_stem(word))
     return out
 
 

@@ -22,7 +22,7 @@ from rag.guard import looks_like_instruction, strip_instructions
 from rag.lexical import LexicalIndex, lexical_terms
 from rag.loaders import load_document
 from rag.models import AnswerSentence, IngestReport
-from rag.text import sentences as split_sentences, terms
+from rag.nlp import sentences as split_sentences, terms
 
 from corpus_index import CORPUS, bundled_index, bundled_settings, scratch_dir, shared_embedder
 

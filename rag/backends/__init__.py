@@ -8,28 +8,35 @@ evaluation names backends: they all read this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..embeddings import Embedder
+    from ..reader import Reader
     from .base import Answerer
+
+
+class Parts(Protocol):
+    """What a backend may ask the assistant for; each part loads on first use and is shared."""
+
+    @property
+    def reader(self) -> "Reader": ...
 
 
 @dataclass(frozen=True)
 class Backend:
     name: str
     description: str
-    build: Callable[["Settings", Callable[[], "Embedder"]], "Answerer"]  # imports lazily: heavy parts load on use
+    build: Callable[["Settings", Parts], "Answerer"]  # imports lazily: heavy parts load on use
 
 
-def _extractive(settings: "Settings", load_embedder: Callable[[], "Embedder"]) -> "Answerer":
+def _extractive(settings: "Settings", parts: Parts) -> "Answerer":
     from .extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer(load_embedder())
+    return ExtractiveAnswerer(parts.reader)
 
 
-def _openai(settings: "Settings", load_embedder: Callable[[], "Embedder"]) -> "Answerer":
+def _openai(settings: "Settings", parts: Parts) -> "Answerer":
     from .openai_backend import OpenAIAnswerer
 
     return OpenAIAnswerer(settings)
@@ -38,7 +45,7 @@ def _openai(settings: "Settings", load_embedder: Callable[[], "Embedder"]) -> "A
 BACKENDS: dict[str, Backend] = {
     b.name: b
     for b in (
-        Backend("extractive", "Offline: answers by quoting the best-supported sentences of the sources", _extractive),
+        Backend("extractive", "Offline: quotes the sentences of the sources that the learned reader ranks as answering", _extractive),
         Backend("openai", "An OpenAI-compatible model (OpenAI, vLLM, Ollama, llama.cpp server) writes the answer",
                 _openai),
     )

@@ -1,6 +1,7 @@
 """Support judges: do these passages, taken together, back this claim?
 
-Two judges share one interface. ``HeuristicJudge`` runs offline with nothing but the local embedder: it finds
+Three judges share one interface. ``CombinedJudge`` (the default) weighs the heuristic's checks and the
+project's own cross-encoder with a fitted model (``combined``). ``HeuristicJudge`` runs offline with nothing but the local embedder: it finds
 the passage sentences that best match the claim (embedding cosine plus overlap of stemmed content words), then
 runs explicit checks for what similarity misses -- a swapped number or name, a flipped negation, a hedge turned
 into a certainty, a statement put in the wrong mouth, a detail the passage never gives. ``LLMJudge`` asks any
@@ -17,7 +18,7 @@ quotations), ``negation``, ``modality`` (certainty, scope, what may happen state
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .base import Judge, Verdict
 from .heuristic import DEFAULT_THRESHOLD, HeuristicJudge
@@ -33,8 +34,18 @@ __all__ = [
 ]
 
 
-def make_judge(settings: "Settings", embedder: Any) -> Judge:
-    """The judge the settings ask for: 'heuristic' (offline, needs the embedder) or 'llm'."""
-    if getattr(settings, "judge", "heuristic") == "llm":
+def make_judge(settings: "Settings", embedder: Any, load_cross_encoder: Callable[[], Any] | None = None) -> Judge:
+    """The judge the settings ask for: 'combined' (offline: the heuristic's checks and the project's own
+    cross-encoder, weighed by a fitted model; the default), 'heuristic' (checks and similarity only) or 'llm'."""
+    kind = getattr(settings, "judge", "combined")
+    if kind == "llm":
         return LLMJudge(settings)
+    if kind == "combined":
+        from .combined import CombinedJudge
+
+        if load_cross_encoder is None:
+            from ..learned.cross_encoder import CrossEncoder
+
+            load_cross_encoder = CrossEncoder
+        return CombinedJudge(HeuristicJudge(embedder), load_cross_encoder())
     return HeuristicJudge(embedder)

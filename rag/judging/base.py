@@ -49,6 +49,10 @@ class Case:
     proper: set[str] = field(default_factory=set)  # lower-cased words taken for parts of names
     claim_ents: list["Entity"] = field(default_factory=list)
     verdict: Verdict | None = None
+    # What the decision rested on, kept for the combined judge's features.
+    checks: list[Check] = field(default_factory=list)
+    cosine: float = 0.0
+    coverage: float = 0.0
 
     def with_preceding(self, n: int) -> list["Sentence"]:
         """The evidence sentences and the ``n`` sentences before each (where a pronoun's name is)."""

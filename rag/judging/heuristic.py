@@ -83,6 +83,11 @@ class HeuristicJudge:
         return self.judge_many([(claim, passages)])[0]
 
     def judge_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[Verdict]:
+        return [c.verdict for c in self.analyse_many(items)]  # type: ignore[misc]
+
+    def analyse_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[Case]:
+        """Each claim's case as decided: the verdict, the evidence sentences, the failed checks, similarity and
+        coverage (what the combined judge reads as features)."""
         cases = [self._prepare(claim, passages) for claim, passages in items]
         live = [c for c in cases if c.verdict is None]
         # Pass 1: sentence embeddings for every claim and candidate evidence sentence, in one batch.
@@ -98,7 +103,7 @@ class HeuristicJudge:
         self._vectors.embed(texts)
         for case in live:
             case.verdict = self._decide(case)
-        return [c.verdict for c in cases]  # type: ignore[misc]
+        return cases
 
     # -- preparation
 
@@ -195,6 +200,7 @@ class HeuristicJudge:
             checks += check(case)
         coverage, detail_checks = self._coverage(case, case.claim_ents)
         checks += detail_checks
+        case.checks, case.cosine, case.coverage = checks, float(cosine), float(coverage)
 
         sim = min(1.0, max(0.0, (cosine - 0.35) / 0.45))
         score = 0.45 * sim + 0.55 * coverage

@@ -1,4 +1,5 @@
-"""Text handling for the judges: cleaning, sentence and claim splitting, stemming, tokens."""
+"""The judge's view of text: cleaning, claims, and tokens with their stems (sentences and stems come from
+``rag.nlp``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..nlp.sentences import sentences
+from ..nlp.stemming import IRREGULAR, stem
 from .lexicon import NEGATORS, STOPWORDS
 
 
@@ -13,13 +16,6 @@ _CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*[,;\-–]\s*\d+)*\]")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_NOISE = re.compile(r"(\*\*|__|`|^\s{0,3}#{1,6}\s+|^\s*(?:[-*•]|\d+[.)])\s+)", re.MULTILINE)
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "—", "\u00a0": " ", "\u2009": " "})
-
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc inc ltd co corp no fig gen gov sen rep jan feb mar apr jun jul aug sep sept "
-    "oct nov dec e.g i.e u.s u.k u.n a.m p.m approx est".split()
-)
-_BOUNDARY = re.compile(r'[.!?]+["\')\]]*\s+')
-
 
 def clean_text(text: str) -> str:
     """Plain prose: typographic quotes folded, markdown and [n] citation markers removed."""
@@ -29,49 +25,9 @@ def clean_text(text: str) -> str:
     return _CITATION_MARK.sub("", text)
 
 
-def _blocks(text: str) -> list[str]:
-    """Paragraphs; a short line without final punctuation (a heading) stands alone; wrapped lines are rejoined."""
-    out: list[str] = []
-    for para in re.split(r"\n\s*\n", text):
-        current: list[str] = []
-        for line in para.split("\n"):
-            line = line.strip()
-            if not line:
-                continue
-            heading = len(line.split()) <= 12 and not re.search(r'[.!?:;,"\')]$', line)
-            if heading:
-                if current:
-                    out.append(" ".join(current))
-                    current = []
-                out.append(line)
-            else:
-                current.append(line)
-        if current:
-            out.append(" ".join(current))
-    return out
-
-
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; abbreviations ('Dr.', 'U.S.') and initials ('J. Smith') do not end one."""
-    sentences: list[str] = []
-    for block in _blocks(clean_text(text)):
-        start = 0
-        for match in _BOUNDARY.finditer(block):
-            before = block[start : match.start() + 1].rstrip(".!?\"')] ").split()
-            last = before[-1].lower().rstrip(".") if before else ""
-            following = block[match.end() : match.end() + 1]
-            if block[match.start()] == "." and (last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())):
-                continue
-            if following and not (following.isupper() or following.isdigit() or following in "\"'($"):
-                continue
-            piece = block[start : match.end()].strip()
-            if piece:
-                sentences.append(piece)
-            start = match.end()
-        tail = block[start:].strip()
-        if tail:
-            sentences.append(tail)
-    return [s for s in (re.sub(r"\s+", " ", s) for s in sentences) if any(c.isalnum() for c in s)]
+    """Sentences of a passage, cut by the toolkit's one splitter after cleaning (see ``rag.nlp.sentences``)."""
+    return sentences(clean_text(text))
 
 
 _CLAUSE_START = frozenset(
@@ -115,73 +71,6 @@ def _finish(piece: str) -> str:
     if piece and piece[-1] not in ".!?\"'":
         piece += "."
     return piece[:1].upper() + piece[1:]
-
-
-IRREGULAR = {
-    "wrote": "write", "written": "write", "said": "say", "made": "make", "built": "build", "began": "begin",
-    "begun": "begin", "grew": "grow", "grown": "grow", "found": "find", "brought": "bring", "thought": "think",
-    "led": "lead", "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "came": "come",
-    "shown": "show", "known": "know", "knew": "know", "drove": "drive", "driven": "drive", "held": "hold",
-    "ran": "run", "told": "tell", "sold": "sell", "won": "win", "lost": "lose", "spent": "spend", "met": "meet",
-    "left": "leave", "became": "become", "chose": "choose", "chosen": "choose", "fell": "fall", "fallen": "fall",
-    "rose": "rise", "risen": "rise", "saw": "see", "seen": "see", "felt": "feel", "kept": "keep", "meant": "mean",
-    "paid": "pay", "sent": "send", "stood": "stand", "understood": "understand", "struck": "strike",
-    "taught": "teach", "caught": "catch", "bought": "buy", "fought": "fight", "sought": "seek", "drew": "draw",
-    "drawn": "draw", "flew": "fly", "spoke": "speak", "spoken": "speak", "broke": "break", "broken": "break",
-    "hid": "hide", "hidden": "hide", "laid": "lay", "dealt": "deal", "arose": "arise", "arisen": "arise",
-    "better": "good", "best": "good", "worse": "bad", "worst": "bad", "people": "person", "men": "man",
-    "women": "woman", "children": "child", "data": "data", "media": "media", "news": "news",
-}
-
-
-_DERIVATIONAL = (
-    ("isation", "ize"), ("ization", "ize"), ("ational", "ate"), ("ation", "ate"), ("ition", "it"),
-    ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"), ("ically", "ic"), ("ability", "able"),
-    ("ibility", "ible"), ("ment", ""), ("ness", ""), ("ity", ""), ("ively", "ive"), ("ly", ""), ("er", ""),
-    ("est", ""), ("ive", ""), ("al", ""), ("ise", "ize"),
-)
-
-
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """Suffix stripping in three passes (inflection, derivation, tidy-up) so that word families share a stem:
-    'improvement'/'improves'/'improved' -> 'improv', 'capability'/'capable' -> 'capabl'."""
-    w = word.lower().replace("'", "")
-    if w in IRREGULAR:
-        base = IRREGULAR[w]
-        return w if base == w else stem(base)  # 'rose' -> 'rise' -> what 'rise', 'rising' stem to
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    # Inflection.
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("eed"):
-        if len(w) > 5:
-            w = w[:-1]  # 'agreed' -> 'agree'; 'need', 'speed' stay
-    elif w.endswith("ing") and len(w) - 3 >= 3 and re.search(r"[aeiouy]", w[:-3]):
-        w = w[:-3]
-    elif w.endswith("ed") and len(w) - 2 >= 3 and re.search(r"[aeiouy]", w[:-2]):
-        w = w[:-2]
-    # Derivation, twice: 'confidentially' -> 'confidential' -> 'confidenti', like 'confidential' itself.
-    for _ in range(2):
-        for suffix, repl in _DERIVATIONAL:
-            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-                w = w[: -len(suffix)] + repl
-                break
-        else:
-            break
-    # Tidy-up: final e ('hire' like 'hired', 'hiring'), y->i, doubled consonant.
-    if w.endswith("e") and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("y") and len(w) > 3:
-        w = w[:-1] + "i"
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
-        w = w[:-1]
-    return w
 
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?|[$€£¥%]|[.,;:!?()\"—]")

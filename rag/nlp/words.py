@@ -1,4 +1,4 @@
-"""Small text utilities shared by retrieval, answering and judging: sentences, terms, stems."""
+"""Words: splitting, stop words, a light stemmer, and the numbers and dates a text states."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ QUESTION_WORDS = frozenset("what which who whom whose when where why how does di
                            "tell explain describe say said according please list name".split())
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
-_SENTENCE_END = re.compile(r'(?<=[.!?])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])|\n+')
-_ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "vs.", "e.g.", "i.e.", "Inc.", "Co.", "U.S.", "U.K.", "No.", "Jr.")
 
 
 def words(text: str) -> list[str]:
@@ -35,8 +33,11 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'founded'/'founders'/'co-founded', cheap and predictable."""
+def light_stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'founded'/'founders'/'co-founded', cheap and predictable.
+
+    It makes the tokens of the persisted keyword index (``rag.lexical``): changing it means re-indexing. Everything
+    else matches words with ``rag.nlp.stemming.stem``."""
     w = word.lower()
     if "-" in w:
         w = w.rsplit("-", 1)[-1] or w
@@ -54,40 +55,11 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words, in order, stopwords dropped."""
-    return [stem(w) for w in words(text) if w.lower() not in STOPWORDS]
+    return [light_stem(w) for w in words(text) if w.lower() not in STOPWORDS]
 
 
 def content_terms(question: str) -> set[str]:
-    return {stem(w) for w in words(question) if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS}
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; paragraphs and line breaks always end a sentence."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.start()
-        candidate = text[start:end].rstrip()
-        if candidate.endswith(_ABBREVIATIONS) and "\n" not in match.group(0):
-            continue
-        if candidate.strip():
-            spans.append(_trim(text, start, end))
-        start = match.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
-    return spans
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in sentence_spans(text)]
+    return {light_stem(w) for w in words(question) if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS}
 
 
 # -- answer kinds: numbers and dates in a sentence ---------------------------------------------------------

@@ -1,0 +1,53 @@
+"""Answer assembly: the ranked sentences that answer, quoted verbatim with their [n], or an abstention."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..backends.base import ABSTAIN_TEXT
+from .question import Question
+from .ranker import RankedSentence
+
+# Kinds whose answer often takes more than one sentence (the items, the claim and its reason).
+_MULTI = {"list", "reason", "howto", "what_does", "definition"}
+# A further sentence joins the best one when it is this close to it in probability...
+_RELATIVE = 0.6
+# ... and a sentence ending in ':' brings the lines it introduces (a list), up to this many.
+_LIST_ITEMS = 4
+
+
+def choose(question: Question, ranked: Sequence[RankedSentence], threshold: float,
+           multi_part: bool = False) -> list[RankedSentence]:
+    """The sentences to quote, in the order they will be read; [] to abstain."""
+    live = [r for r in ranked if r.features and not _is_instruction(r)]
+    if not live or live[0].probability < threshold:
+        return []
+    best = live[0]
+    chosen = [best]
+    limit = 3 if (question.kind in _MULTI or multi_part) else 2
+    for r in live[1:]:
+        if len(chosen) >= limit:
+            break
+        if r.probability >= max(threshold, _RELATIVE * best.probability):
+            chosen.append(r)
+    if best.candidate.text.endswith(":"):
+        items = [r for r in live if r.candidate.source == best.candidate.source
+                 and 0 < r.candidate.position - best.candidate.position <= _LIST_ITEMS]
+        chosen += [r for r in sorted(items, key=lambda r: r.candidate.position) if r not in chosen]
+    # Read in document order within a passage, passages by their best sentence.
+    first_rank = {}
+    for k, r in enumerate(chosen):
+        first_rank.setdefault(r.candidate.source, k)
+    return sorted(chosen, key=lambda r: (first_rank[r.candidate.source], r.candidate.position))
+
+
+def _is_instruction(r: RankedSentence) -> bool:
+    from .features import FEATURES
+
+    return r.features[FEATURES.index("instruction")] > 0.5
+
+
+def render(chosen: Sequence[RankedSentence]) -> str:
+    if not chosen:
+        return ABSTAIN_TEXT
+    return " ".join(f"{r.candidate.text} [{r.number}]" for r in chosen)

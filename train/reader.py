@@ -1,0 +1,204 @@
+"""Training data for the reader, and its fitted head.
+
+    python train/reader.py pairs   # -> train/data/reader_pairs.jsonl: (question, sentence, label) for the encoder
+    python train/reader.py fit     # needs the trained encoder; -> rag/weights/reader.json (weights, threshold)
+
+Each written question (train/data/reader_questions.jsonl) is put in the setting the product meets: its
+passage among the four passages of the pool closest to it (what retrieval would return), every sentence of
+the five a candidate. A sentence of the question's passage that overlaps a quoted answer is a positive;
+every other candidate is a negative, and an unanswerable question has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+
+import numpy as np
+
+from common import DATA, ROOT, SEED, fold, passages, read_jsonl, seed_everything, split_of, write_jsonl
+
+from rag.models import Citation  # noqa: E402
+from rag.reader.candidates import Candidate, candidates  # noqa: E402
+
+DISTRACTORS = 4
+HARD_NEGATIVES = 4
+RANDOM_NEGATIVES = 1
+
+
+def _labels(cands: list[Candidate], gold_source: int, passage_text: str, quotes: list[str]) -> list[int]:
+    folded = fold(passage_text).lower()
+    spans = []
+    for q in quotes:
+        at = folded.find(fold(q).lower())
+        if at >= 0:
+            spans.append((at, at + len(fold(q))))
+    out = []
+    for c in cands:
+        if c.source != gold_source or not spans:
+            out.append(0)
+            continue
+        at = folded.find(c.text.lower())
+        if at < 0:
+            out.append(0)
+            continue
+        a, b = at, at + len(c.text)
+        hit = any(min(b, y) - max(a, x) >= 0.5 * min(b - a, y - x) for x, y in spans)
+        out.append(int(hit))
+    return out
+
+
+def _citation(passage: dict, k: int, score: float) -> Citation:
+    return Citation(number=k + 1, doc_id=passage["source"], title=passage.get("title", passage["source"]),
+                    text=passage["text"], start=0, end=len(passage["text"]), score=score)
+
+
+def settings_for_questions(embedder) -> list[dict]:
+    """Each question with its five sources (gold passage among its nearest neighbours) and labelled candidates."""
+    pool = passages()
+    questions = read_jsonl(DATA / "reader_questions.jsonl")
+    used = sorted({q["pid"] for q in questions} | set(pool))
+    texts = [pool[p]["text"][:1500] for p in used]  # the embedder reads ~256 word pieces anyway
+    vecs = embedder.embed(texts)
+    qvecs = embedder.embed([q["question"] for q in questions])
+    # Every sentence of the pool in one large batch (all cores), so that per-question calls hit the cache.
+    sentences = sorted({c.text for p in used for c in candidates([_citation(pool[p], 0, 0.0)])})
+    print(f"embedding {len(sentences)} pool sentences", flush=True)
+    embedder.embed(sentences)
+    index = {p: i for i, p in enumerate(used)}
+    out = []
+    for q, qv in zip(questions, qvecs):
+        gold = pool[q["pid"]]
+        sims = vecs @ qv
+        order = [used[i] for i in np.argsort(-sims) if used[i] != q["pid"] and pool[used[i]]["text"] != gold["text"]]
+        chosen = [q["pid"]] + order[:DISTRACTORS]
+        chosen.sort(key=lambda p: -sims[index[p]])  # as dense retrieval would order them
+        sources = [_citation(pool[p], k, float(sims[index[p]])) for k, p in enumerate(chosen)]
+        cands = candidates(sources)
+        labels = _labels(cands, chosen.index(q["pid"]), gold["text"], q.get("answer") or [])
+        out.append({"question": q, "sources": sources, "candidates": cands, "labels": labels,
+                    "split": split_of(gold["source"])})
+    return out
+
+
+def make_pairs(args) -> None:
+    from rag.embeddings import CachedEmbedder, LocalEmbedder
+    from rag.reader.question import analyse
+    from rag.reader.ranker import _stems
+
+    seed_everything()
+    rng = random.Random(SEED)
+    embedder = CachedEmbedder(LocalEmbedder())
+    rows = []
+    found = answerable = 0
+    for item in settings_for_questions(embedder):
+        if item["split"] != "encoder":
+            continue
+        q, cands, labels = item["question"], item["candidates"], item["labels"]
+        if not cands:
+            continue
+        qa = analyse(q["question"])
+        vecs = embedder.embed([q["question"]] + [c.text for c in cands])
+        cos = vecs[1:] @ vecs[0]
+        overlap = np.array([len(set(qa.terms) & _stems(c.text)) / max(1, len(qa.terms)) for c in cands])
+        prescore = 0.5 * cos + 0.5 * overlap
+        positives = [i for i, y in enumerate(labels) if y]
+        if q["type"] != "unanswerable":
+            answerable += 1
+            found += bool(positives)
+            if not positives:
+                continue  # the quote did not fall on a sentence boundary we can find: leave it out
+        negatives = [i for i in np.argsort(-prescore) if not labels[i]][:HARD_NEGATIVES]
+        rest = [i for i in range(len(cands)) if not labels[i] and i not in negatives]
+        negatives += rng.sample(rest, min(RANDOM_NEGATIVES, len(rest)))
+        for i in positives:
+            rows.append({"task": "question", "first": q["question"], "second": cands[i].text, "label": 1})
+        for i in negatives:
+            rows.append({"task": "question", "first": q["question"], "second": cands[int(i)].text, "label": 0})
+    write_jsonl(DATA / "reader_pairs.jsonl", rows)
+    print(f"{len(rows)} reader pairs ({sum(r['label'] for r in rows)} positive); "
+          f"answer sentence found for {found}/{answerable} answerable questions")
+
+
+def fit(args) -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    from rag.embeddings import CachedEmbedder, LocalEmbedder
+    from rag.learned.cross_encoder import CrossEncoder
+    from rag.learned.linear import LinearModel
+    from rag.reader.features import FEATURES, featurize
+    from rag.reader.question import analyse
+    from rag.reader.ranker import Reader
+
+    seed_everything()
+    embedder = CachedEmbedder(LocalEmbedder())
+    encoder = CrossEncoder()
+    dummy = LinearModel(FEATURES, np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.5)
+    reader = Reader(embedder, encoder, dummy)
+    X_rows, y_rows, groups, qids, answerable = [], [], [], [], []
+    items = [it for it in settings_for_questions(embedder) if it["split"] == "head"]
+    for k, item in enumerate(items):
+        q, cands, labels = item["question"], item["candidates"], item["labels"]
+        if not cands or (q["type"] != "unanswerable" and not any(labels)):
+            continue
+        qa = analyse(q["question"])
+        X = featurize(qa, cands, reader.signals(qa, cands))
+        X_rows.append(X)
+        y_rows += labels
+        groups += [q["pid"]] * len(cands)
+        qids += [k] * len(cands)
+        answerable.append((k, q["type"] != "unanswerable"))
+    X = np.vstack(X_rows)
+    y = np.array(y_rows)
+    groups_arr = np.array(groups)
+    qids_arr = np.array(qids)
+    mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-6
+    Z = (X - mean) / scale
+    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    oof = cross_val_predict(clf, Z, y, groups=groups_arr, cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
+    clf.fit(Z, y)
+    # Threshold on the best sentence's probability: abstain below it. Chosen on out-of-fold probabilities to
+    # keep false abstention at or under 5% while abstaining on as many unanswerable questions as possible.
+    best = {}
+    top1_hit = {}
+    for k, is_answerable in answerable:
+        mask = qids_arr == k
+        p, lab = oof[mask], y[mask]
+        best[k] = float(p.max())
+        top1_hit[k] = bool(lab[int(np.argmax(p))]) if is_answerable else None
+    ans = [k for k, a in answerable if a]
+    una = [k for k, a in answerable if not a]
+    candidates_t = sorted({round(v, 4) for v in best.values()})
+    chosen_t, chosen_score = 0.0, -1.0
+    for t in candidates_t:
+        fa = np.mean([best[k] < t for k in ans]) if ans else 0.0
+        ab = np.mean([best[k] < t for k in una]) if una else 0.0
+        if fa <= 0.05 and ab > chosen_score:
+            chosen_t, chosen_score = t, ab
+    top1 = np.mean([top1_hit[k] for k in ans])
+    top3 = np.mean([bool(y[qids_arr == k][np.argsort(-oof[qids_arr == k])[:3]].any()) for k in ans])
+    meta = {
+        "version": "1", "trained_on": "train/data/reader_questions.jsonl (head split)", "questions": len(answerable),
+        "answerable": len(ans), "unanswerable": len(una), "candidates": int(len(y)),
+        "out_of_fold": {"top1": round(float(top1), 3), "top3": round(float(top3), 3),
+                        "abstention": round(float(chosen_score), 3)},
+    }
+    model = LinearModel(FEATURES, clf.coef_[0], float(clf.intercept_[0]), mean, scale, chosen_t, meta)
+    model.save(ROOT / "rag" / "weights" / "reader.json")
+    print(f"reader head: {len(ans)} answerable / {len(una)} unanswerable questions, {len(y)} candidates; "
+          f"out-of-fold top1 {top1:.3f} top3 {top3:.3f}; threshold {chosen_t:.3f} abstains on {chosen_score:.3f}")
+    for name, w in sorted(zip(FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
+        print(f"  {name:20s} {w:+.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=("pairs", "fit"))
+    args = parser.parse_args()
+    {"pairs": make_pairs, "fit": fit}[args.step](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
