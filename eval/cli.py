@@ -247,7 +247,7 @@ def _check_features(ctx: click.Context, param: click.Parameter, values: tuple[st
 
 def _metric_help() -> str:
     return (
-        "Fail (exit 1) when METRIC is below VALUE; repeatable. Metrics: hit_at_k, mrr, coverage, token_f1, accuracy, "
+        "Fail (exit 1) when METRIC is below VALUE; repeatable. Metrics: hit_at_k, mrr, coverage, evidence_top3, token_f1, accuracy, "
         "faithfulness, citation_recall, citation_precision, abstention_rate, false_abstention_rate, "
         "injection_pass_rate, error_rate, latency_p50, latency_p95."
     )

@@ -21,7 +21,7 @@ LOCAL_MODEL_ID = "all-MiniLM-L6-v2"
 # At most this much text is embedded on one thread (see LocalEmbedder.embed): a question, or the sentences
 # of a few passages. An ingest batch (64 chunks of ~200 word pieces) is far above it and uses every core.
 SMALL_BATCH = 64
-SMALL_BATCH_CHARS = 12_000
+SMALL_BATCH_CHARS = 3_000
 _TORCH_THREADS = threading.Lock()  # guards torch's process-wide thread count while a small batch runs
 
 

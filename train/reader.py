@@ -12,8 +12,10 @@ every other candidate is a negative, and an unanswerable question has none.
 from __future__ import annotations
 
 import argparse
+import pickle
 import random
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -54,8 +56,10 @@ def _citation(passage: dict, k: int, score: float) -> Citation:
                     text=passage["text"], start=0, end=len(passage["text"]), score=score)
 
 
-def settings_for_questions(embedder) -> list[dict]:
-    """Each question with its five sources (gold passage among its nearest neighbours) and labelled candidates."""
+def settings_for_questions(embedder, off_topic: bool = False) -> list[dict]:
+    """Each question with its five sources (gold passage among its nearest neighbours) and labelled candidates.
+    ``off_topic``: also each answerable question again with its own document's passages left out (the nearest
+    passages of other documents): mostly questions the sources do not answer at all, as off-topic questions are."""
     pool = passages()
     questions = read_jsonl(DATA / "reader_questions.jsonl")
     used = sorted({q["pid"] for q in questions} | set(pool))
@@ -79,6 +83,12 @@ def settings_for_questions(embedder) -> list[dict]:
         labels = _labels(cands, chosen.index(q["pid"]), gold["text"], q.get("answer") or [])
         out.append({"question": q, "sources": sources, "candidates": cands, "labels": labels,
                     "split": split_of(gold["source"])})
+        if off_topic and q["type"] != "unanswerable":
+            others = [p for p in order if pool[p]["source"] != gold["source"]][: DISTRACTORS + 1]
+            foreign = [_citation(pool[p], k, float(sims[index[p]])) for k, p in enumerate(others)]
+            out.append({"question": dict(q, type="unanswerable", answer=[], pid=q["pid"] + "-offtopic"),
+                        "sources": foreign, "candidates": candidates(foreign), "labels": [0] * len(candidates(foreign)),
+                        "split": split_of(gold["source"]), "off_topic": True})
     return out
 
 
@@ -137,28 +147,43 @@ def fit(args) -> None:
     encoder = CrossEncoder()
     dummy = LinearModel(FEATURES, np.zeros(len(FEATURES)), 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), 0.5)
     reader = Reader(embedder, encoder, dummy)
-    X_rows, y_rows, groups, qids, answerable = [], [], [], [], []
-    items = [it for it in settings_for_questions(embedder) if it["split"] == "head"]
-    for k, item in enumerate(items):
-        q, cands, labels = item["question"], item["candidates"], item["labels"]
-        if not cands or (q["type"] != "unanswerable" and not any(labels)):
-            continue
-        qa = analyse(q["question"])
-        X = featurize(qa, cands, reader.signals(qa, cands))
-        X_rows.append(X)
-        y_rows += labels
-        groups += [q["pid"]] * len(cands)
-        qids += [k] * len(cands)
-        answerable.append((k, q["type"] != "unanswerable"))
+    X_rows, y_rows, groups, qids, answerable, kept = [], [], [], [], [], []
+    cache = Path("/tmp") / f"reader-fit-{encoder.model_id.split(':')[-1]}-{len(FEATURES)}.pkl"
+    if cache.is_file():
+        X_rows, y_rows, groups, qids, answerable, kept = pickle.loads(cache.read_bytes())
+    else:
+        items = [it for it in settings_for_questions(embedder, off_topic=True) if it["split"] == "head"]
+        for k, item in enumerate(items):
+            q, cands, labels = item["question"], item["candidates"], item["labels"]
+            if not cands or (q["type"] != "unanswerable" and not any(labels)):
+                continue
+            qa = analyse(q["question"])
+            X = featurize(qa, cands, reader.signals(qa, cands))
+            X_rows.append(X)
+            y_rows += labels
+            groups += [q["pid"]] * len(cands)
+            qids += [k] * len(cands)
+            answerable.append((k, q["type"] != "unanswerable"))
+            kept.append((k, qa, cands, q["pid"].removesuffix("-offtopic"), bool(item.get("off_topic"))))
+        cache.write_bytes(pickle.dumps((X_rows, y_rows, groups, qids, answerable, kept)))
     X = np.vstack(X_rows)
     y = np.array(y_rows)
     groups_arr = np.array(groups)
     qids_arr = np.array(qids)
-    mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-6
+    off_topic_q = {k for k, _, _, _, off in kept if off}
+    real = ~np.isin(qids_arr, list(off_topic_q))
+    mean, scale = X[real].mean(axis=0), X[real].std(axis=0) + 1e-6
     Z = (X - mean) / scale
     clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    oof = cross_val_predict(clf, Z, y, groups=groups_arr, cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
-    clf.fit(Z, y)
+    # Out-of-fold probabilities for every row (off-topic settings too), from models fitted on real questions only.
+    oof = np.zeros(len(y))
+    for train_idx, test_idx in GroupKFold(n_splits=5).split(Z, y, groups_arr):
+        fit_idx = train_idx[real[train_idx]]
+        oof[test_idx] = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(
+            Z[fit_idx], y[fit_idx]).predict_proba(Z[test_idx])[:, 1]
+    clf.fit(Z[real], y[real])
+    all_answerable = answerable
+    answerable = [(k, a) for k, a in answerable if k not in off_topic_q]
     # Threshold on the best sentence's probability: abstain below it. Chosen on out-of-fold probabilities to
     # keep false abstention at or under 5% while abstaining on as many unanswerable questions as possible.
     best = {}
@@ -180,8 +205,8 @@ def fit(args) -> None:
     top1 = np.mean([top1_hit[k] for k in ans])
     top3 = np.mean([bool(y[qids_arr == k][np.argsort(-oof[qids_arr == k])[:3]].any()) for k in ans])
     meta = {
-        "version": "1", "trained_on": "train/data/reader_questions.jsonl (head split)", "questions": len(answerable),
-        "answerable": len(ans), "unanswerable": len(una), "candidates": int(len(y)),
+        "version": "2", "trained_on": "train/data/reader_questions.jsonl (head split)", "questions": len(answerable),
+        "answerable": len(ans), "unanswerable": len(una), "candidates": int(real.sum()),
         "out_of_fold": {"top1": round(float(top1), 3), "top3": round(float(top3), 3),
                         "abstention": round(float(chosen_score), 3)},
     }
@@ -190,6 +215,49 @@ def fit(args) -> None:
     print(f"reader head: {len(ans)} answerable / {len(una)} unanswerable questions, {len(y)} candidates; "
           f"out-of-fold top1 {top1:.3f} top3 {top3:.3f}; threshold {chosen_t:.3f} abstains on {chosen_score:.3f}")
     for name, w in sorted(zip(FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
+        print(f"  {name:20s} {w:+.3f}")
+    print(f"  ({len(off_topic_q)} off-topic settings for the abstention model)")
+    fit_answerable(kept, X_rows, oof, qids_arr, all_answerable)
+
+
+def fit_answerable(kept, X_rows, oof, qids_arr, answerable) -> None:
+    """The abstention model: features of each question's whole ranking (out-of-fold probabilities)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    from rag.learned.linear import LinearModel
+    from rag.reader.abstain import ANSWERABLE_FEATURES, answerable_features
+    from rag.reader.ranker import RankedSentence
+
+    is_answerable = dict(answerable)
+    rows, labels, groups = [], [], []
+    for (k, qa, cands, pid, _), X in zip(kept, X_rows):
+        p = oof[qids_arr == k]
+        order = np.argsort(-p, kind="stable")
+        ranked = [RankedSentence(cands[i], float(p[i]), tuple(float(v) for v in X[i])) for i in order]
+        rows.append(answerable_features(qa, ranked))
+        labels.append(int(is_answerable[k]))
+        groups.append(pid)
+    A = np.array(rows)
+    y = np.array(labels)
+    mean, scale = A.mean(axis=0), A.std(axis=0) + 1e-6
+    Z = (A - mean) / scale
+    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+    oof_a = cross_val_predict(clf, Z, y, groups=np.array(groups), cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
+    clf.fit(Z, y)
+    best_t, best_ab = 0.0, -1.0
+    for t in sorted(set(np.round(oof_a, 4))):
+        fa = float(np.mean(oof_a[y == 1] < t))
+        ab = float(np.mean(oof_a[y == 0] < t))
+        if fa <= 0.05 and ab > best_ab:
+            best_t, best_ab = float(t), ab
+    meta = {"version": "2", "trained_on": "train/data/reader_questions.jsonl (head split; each answerable question also off topic)", "questions": int(len(y)),
+            "out_of_fold": {"abstention": round(best_ab, 3), "false_abstention_max": 0.05}}
+    LinearModel(ANSWERABLE_FEATURES, clf.coef_[0], float(clf.intercept_[0]), mean, scale, best_t, meta).save(
+        ROOT / "rag" / "weights" / "answerable.json")
+    print(f"abstention model on {len(y)} questions: out-of-fold abstention {best_ab:.3f} at false abstention <= 0.05 "
+          f"(threshold {best_t:.3f})")
+    for name, w in sorted(zip(ANSWERABLE_FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
         print(f"  {name:20s} {w:+.3f}")
 
 

@@ -38,4 +38,6 @@ class ExtractiveAnswerer:
         text = strip_instructions(question) or question
         q = analyse(text)
         ranked = self.reader.rank(q, sources)
-        return render(choose(q, ranked, self.reader.threshold, multi_part=bool(_PARTS.search(text))))
+        answerable = self.reader.answerable(q, ranked)
+        return render(choose(q, ranked, self.reader.threshold, multi_part=bool(_PARTS.search(text)),
+                             answerable=answerable))

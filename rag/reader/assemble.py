@@ -17,10 +17,11 @@ _LIST_ITEMS = 4
 
 
 def choose(question: Question, ranked: Sequence[RankedSentence], threshold: float,
-           multi_part: bool = False) -> list[RankedSentence]:
-    """The sentences to quote, in the order they will be read; [] to abstain."""
+           multi_part: bool = False, answerable: bool = True) -> list[RankedSentence]:
+    """The sentences to quote, in the order they will be read; [] to abstain (``answerable`` is the abstention
+    model's decision; ``threshold`` is the ranker's, for further sentences)."""
     live = [r for r in ranked if r.features and not _is_instruction(r)]
-    if not live or live[0].probability < threshold:
+    if not live or not answerable:
         return []
     best = live[0]
     chosen = [best]
@@ -34,11 +35,9 @@ def choose(question: Question, ranked: Sequence[RankedSentence], threshold: floa
         items = [r for r in live if r.candidate.source == best.candidate.source
                  and 0 < r.candidate.position - best.candidate.position <= _LIST_ITEMS]
         chosen += [r for r in sorted(items, key=lambda r: r.candidate.position) if r not in chosen]
-    # Read in document order within a passage, passages by their best sentence.
-    first_rank = {}
-    for k, r in enumerate(chosen):
-        first_rank.setdefault(r.candidate.source, k)
-    return sorted(chosen, key=lambda r: (first_rank[r.candidate.source], r.candidate.position))
+    # The best sentence first (the answer), then the others in document order (context, items, reasons).
+    rest = sorted(chosen[1:], key=lambda r: (r.candidate.source, r.candidate.position))
+    return [best] + rest
 
 
 def _is_instruction(r: RankedSentence) -> bool:

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..guard import looks_like_instruction
-from ..nlp import date_tokens, number_tokens, stem, words
+from ..nlp import STOPWORDS, date_tokens, number_tokens, stem, words
 from .candidates import Candidate
 from .question import Question
 
@@ -28,6 +28,8 @@ FEATURES: tuple[str, ...] = (
     "term_overlap",  # share of the question's content words (stemmed) that the sentence has
     "context_overlap",  # the same over the sentence, its neighbours and its passage title
     "name_overlap",  # share of the question's names and code tokens ('-a', 'sorted()') in that context
+    "novelty",  # share of the sentence's content words that the question does not use: a sentence that only
+                # restates the question ('Readers ask how much code Claude writes') adds nothing
     "kind_match",  # the sentence holds the kind of thing asked for (a number, a date, a name, a reason...)
     "source_rank",  # 1 / (1 + retrieval rank of its passage)
     "position",  # 1 / (1 + index of the sentence in its passage)
@@ -71,6 +73,11 @@ def kind_match(kind: str, text: str) -> float:
 
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
+
+
+def _novelty(question_terms: set[str], text: str) -> float:
+    content = {stem(w) for w in words(text) if w.lower() not in STOPWORDS}
+    return len(content - question_terms) / len(content) if content else 0.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,7 @@ def featurize(question: Question, cands: Sequence[Candidate], signals: Signals) 
             len(q_terms & sent_stems[i]) / len(q_terms) if q_terms else 0.0,
             len(q_terms & context) / len(q_terms) if q_terms else 0.0,
             (sum(1 for nm in names if nm in context or nm in low_context) / len(names)) if names else 1.0,
+            _novelty(q_terms, c.text),
             kind_match(question.kind, c.text), 1.0 / (1 + c.rank), 1.0 / (1 + c.position), math.log1p(n_words),
             float(n_words < 8 and not re.search(r"[.!?:;]$", c.text)),
             sum(1 for ch in c.text if not (ch.isalpha() or ch.isspace())) / max(1, len(c.text)),

@@ -48,11 +48,22 @@ class Reader:
         self.cross_encoder = cross_encoder
         # Features held at their training mean on every call (``rag eval run --ablate``): what carries the ranking.
         self.disabled: frozenset[str] = frozenset()
+        self._answerable = None
         self.model = model if isinstance(model, LinearModel) else LinearModel.load(model or MODEL_PATH)
         if self.model.features != FEATURES:
             from ..errors import ConfigError
 
             raise ConfigError("the reader's model file does not match this version's features: retrain (train/reader.py)")
+
+    def answerable(self, question: Question, ranked: Sequence[RankedSentence]) -> bool:
+        """Whether the passages answer the question: the abstention model over the whole ranking."""
+        from .abstain import answerable_probability, load
+
+        if self._answerable is None:
+            self._answerable = load()
+        if not ranked:
+            return False
+        return answerable_probability(self._answerable, question, ranked) >= self._answerable.threshold
 
     @property
     def threshold(self) -> float:
