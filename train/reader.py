@@ -95,7 +95,7 @@ def settings_for_questions(embedder, off_topic: bool = False) -> list[dict]:
 def make_pairs(args) -> None:
     from rag.embeddings import CachedEmbedder, LocalEmbedder
     from rag.reader.question import analyse
-    from rag.reader.ranker import _stems
+    from rag.reader.features import _stems
 
     seed_everything()
     rng = random.Random(SEED)

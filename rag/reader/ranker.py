@@ -12,7 +12,7 @@ from ..learned import WEIGHTS_DIR
 from ..learned.linear import LinearModel
 from ..models import Citation
 from .candidates import Candidate, candidates
-from .features import FEATURES, Signals, featurize
+from .features import FEATURES, Signals, _stems, featurize
 from .question import Question, analyse
 
 if TYPE_CHECKING:
@@ -101,9 +101,3 @@ class Reader:
         p = self.model.probability(X, self.disabled | set(disabled))
         order = np.argsort(-p, kind="stable")
         return [RankedSentence(cands[i], float(p[i]), tuple(float(v) for v in X[i])) for i in order]
-
-
-def _stems(text: str) -> set[str]:
-    from ..nlp import stem, words
-
-    return {stem(w) for w in words(text)}
