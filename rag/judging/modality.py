@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from ..nlp.stemming import IRREGULAR
 from .base import Case, Check
 from .numbers import quantities
 from .lexicon import BOOSTER_GROUPS, BOOSTERS, MODAL_HEDGES, QUANTIFIER_RANK, WILL_EQUIVALENTS
-from .text import IRREGULAR, SCOPE_STOP, Tok, is_adverb, is_content, near_stems
+from .text import SCOPE_STOP, Tok, is_adverb, is_content, near_stems
 
 
 def check_strength(case: Case) -> list[Check]:

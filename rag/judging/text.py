@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from ..nlp.sentences import sentences
-from ..nlp.stemming import IRREGULAR, stem
+from ..nlp.stemming import stem
 from .lexicon import NEGATORS, STOPWORDS
 
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from .sentences import sentence_spans, sentences
 from .stemming import stem
-from .words import (
-    QUESTION_WORDS, STOPWORDS, content_terms, date_tokens, is_year, light_stem, number_tokens, related_terms,
-    term_forms, terms, words,
-)
+from .words import QUESTION_WORDS, STOPWORDS, date_tokens, is_year, light_stem, number_tokens, terms, words
 
 __all__ = [
-    "QUESTION_WORDS", "STOPWORDS", "content_terms", "date_tokens", "is_year", "light_stem", "number_tokens", "related_terms",
-    "sentence_spans", "sentences", "stem", "term_forms", "terms", "words",
+    "QUESTION_WORDS", "STOPWORDS", "date_tokens", "is_year", "light_stem", "number_tokens", "sentence_spans",
+    "sentences", "stem", "terms", "words",
 ]

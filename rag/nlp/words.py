@@ -58,10 +58,6 @@ def terms(text: str) -> list[str]:
     return [light_stem(w) for w in words(text) if w.lower() not in STOPWORDS]
 
 
-def content_terms(question: str) -> set[str]:
-    return {light_stem(w) for w in words(question) if w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS}
-
-
 # -- answer kinds: numbers and dates in a sentence ---------------------------------------------------------
 
 _NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
@@ -102,43 +98,3 @@ def date_tokens(text: str) -> list[str]:
             out.append(lower)
     out.extend(m.group(0).lower() for m in _RELATIVE_DATE.finditer(text))
     return out
-
-
-# Past forms the suffix stripper cannot bring back to their verb: 'wrote' and 'written' are 'write'.
-_IRREGULAR = {
-    form: base
-    for base, forms in {
-        "write": "wrote written", "begin": "began begun", "build": "built", "make": "made", "say": "said",
-        "tell": "told", "give": "gave given", "take": "took taken", "lead": "led", "run": "ran", "hold": "held",
-        "bring": "brought", "buy": "bought", "sell": "sold", "choose": "chose chosen", "grow": "grew grown",
-        "know": "knew known", "see": "saw seen", "spend": "spent", "win": "won", "lose": "lost", "pay": "paid",
-        "rise": "rose risen", "fall": "fell fallen", "draw": "drew drawn", "think": "thought", "seek": "sought",
-        "teach": "taught", "mean": "meant", "go": "went gone", "come": "came", "become": "became", "keep": "kept",
-        "get": "got gotten", "speak": "spoke spoken", "break": "broke broken",
-        "drive": "drove driven", "rebuild": "rebuilt", "rewrite": "rewrote rewritten",
-    }.items()
-    for form in forms.split()
-}
-
-
-def term_forms(term: str) -> set[str]:
-    """A stem and the forms it may share with its relatives, for matching only: irregular past forms as
-    their verb ('wrote' -> 'writ'), '-ion' nouns as their verb ('valuation' with 'values', 'coordination'
-    with 'coordinate', 'discussion' with 'discuss'), and no final 'e'."""
-    term = _IRREGULAR.get(term, term)
-    out = {term.rstrip("e")}
-    if term.endswith("ation") and len(term) >= 9:
-        out.add(term[:-5])
-    if term.endswith("ion") and len(term) >= 8:
-        out.add(term[:-3].rstrip("e"))
-    out |= {f[:-1] for f in out if f.endswith("ss")}  # the stemmer makes 'discuss' 'discus'
-    return {f for f in out if len(f) >= 2}
-
-
-def related_terms(term: str, others: "set[str] | frozenset[str]") -> bool:
-    """Whether a stem occurs among others, allowing for the light stemmer's misses ('phas' and 'phase',
-    'wrote' and 'written', 'valuation' and 'values')."""
-    if term in others:
-        return True
-    forms = term_forms(term)
-    return any(forms & term_forms(other) for other in others)
