@@ -15,7 +15,9 @@ import sys
 
 import numpy as np
 
-from common import DATA, ROOT, passages, read_jsonl, seed_everything, split_of, write_jsonl
+from common import (
+    DATA, logistic, out_of_fold, passages, read_jsonl, save_head, seed_everything, split_of, standardise, write_jsonl,
+)
 
 
 def _cases(split: str):
@@ -44,12 +46,8 @@ def make_pairs(args) -> None:
 
 
 def fit(args) -> None:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, cross_val_predict
-
     from rag.judging.combined import FEATURES, features, premise
     from rag.learned.cross_encoder import CrossEncoder
-    from rag.learned.linear import LinearModel
 
     seed_everything()
     claims, cases, pool = _cases("head")
@@ -59,11 +57,10 @@ def fit(args) -> None:
     X = np.array([features(case, float(z)) for (_, case), z in zip(keep, logits)])
     y = np.array([int(c["label"] == "supported") for c, _ in keep])
     groups = np.array([pool[c["pid"]]["source"] for c, _ in keep])
-    mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-6
+    mean, scale = standardise(X)
     Z = (X - mean) / scale
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    oof = cross_val_predict(clf, Z, y, groups=groups, cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
-    clf.fit(Z, y)
+    oof = out_of_fold(Z, y, groups)
+    clf = logistic().fit(Z, y)
 
     def balanced(pred: np.ndarray) -> float:
         return 0.5 * (np.mean(pred[y == 1]) + np.mean(1 - pred[y == 0]))
@@ -77,13 +74,10 @@ def fit(args) -> None:
             "out_of_fold_balanced_accuracy": round(float(max(scores)), 3),
             "heuristic_balanced_accuracy": round(float(balanced(heuristic)), 3),
             "cross_encoder_alone_balanced_accuracy": round(float(balanced(ce_only)), 3)}
-    LinearModel(FEATURES, clf.coef_[0], float(clf.intercept_[0]), mean, scale, t, meta).save(
-        ROOT / "rag" / "weights" / "judge.json")
     print(f"judge head on {len(y)} claims: out-of-fold balanced accuracy {max(scores):.3f} at threshold {t:.2f}; "
           f"heuristic alone {meta['heuristic_balanced_accuracy']}, cross-encoder alone "
           f"{meta['cross_encoder_alone_balanced_accuracy']}")
-    for name, w in sorted(zip(FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
-        print(f"  {name:18s} {w:+.3f}")
+    save_head("judge", FEATURES, clf, mean, scale, t, meta)
 
 
 def main() -> None:

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from common import DATA, ROOT, SEED, fold, passages, read_jsonl, seed_everything, split_of, write_jsonl
+from common import (
+    DATA, SEED, abstention_threshold, fold, logistic, out_of_fold, passages, read_jsonl, save_head, seed_everything,
+    split_of, standardise, write_jsonl,
+)
 
 from rag.models import Citation  # noqa: E402
 from rag.reader.candidates import Candidate, candidates  # noqa: E402
@@ -132,9 +135,6 @@ def make_pairs(args) -> None:
 
 
 def fit(args) -> None:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, cross_val_predict
-
     from rag.embeddings import CachedEmbedder, LocalEmbedder
     from rag.learned.cross_encoder import CrossEncoder
     from rag.learned.linear import LinearModel
@@ -168,64 +168,39 @@ def fit(args) -> None:
         cache.write_bytes(pickle.dumps((X_rows, y_rows, groups, qids, answerable, kept)))
     X = np.vstack(X_rows)
     y = np.array(y_rows)
-    groups_arr = np.array(groups)
     qids_arr = np.array(qids)
     off_topic_q = {k for k, _, _, _, off in kept if off}
     real = ~np.isin(qids_arr, list(off_topic_q))
-    mean, scale = X[real].mean(axis=0), X[real].std(axis=0) + 1e-6
+    mean, scale = standardise(X, real)
     Z = (X - mean) / scale
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
     # Out-of-fold probabilities for every row (off-topic settings too), from models fitted on real questions only.
-    oof = np.zeros(len(y))
-    for train_idx, test_idx in GroupKFold(n_splits=5).split(Z, y, groups_arr):
-        fit_idx = train_idx[real[train_idx]]
-        oof[test_idx] = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(
-            Z[fit_idx], y[fit_idx]).predict_proba(Z[test_idx])[:, 1]
-    clf.fit(Z[real], y[real])
-    all_answerable = answerable
-    answerable = [(k, a) for k, a in answerable if k not in off_topic_q]
-    # Threshold on the best sentence's probability: abstain below it. Chosen on out-of-fold probabilities to
-    # keep false abstention at or under 5% while abstaining on as many unanswerable questions as possible.
-    best = {}
-    top1_hit = {}
-    for k, is_answerable in answerable:
-        mask = qids_arr == k
-        p, lab = oof[mask], y[mask]
-        best[k] = float(p.max())
-        top1_hit[k] = bool(lab[int(np.argmax(p))]) if is_answerable else None
-    ans = [k for k, a in answerable if a]
-    una = [k for k, a in answerable if not a]
-    candidates_t = sorted({round(v, 4) for v in best.values()})
-    chosen_t, chosen_score = 0.0, -1.0
-    for t in candidates_t:
-        fa = np.mean([best[k] < t for k in ans]) if ans else 0.0
-        ab = np.mean([best[k] < t for k in una]) if una else 0.0
-        if fa <= 0.05 and ab > chosen_score:
-            chosen_t, chosen_score = t, ab
-    top1 = np.mean([top1_hit[k] for k in ans])
+    oof = out_of_fold(Z, y, np.array(groups), fit_rows=real)
+    clf = logistic().fit(Z[real], y[real])
+    questions = [(k, a) for k, a in answerable if k not in off_topic_q]
+    # The best sentence's probability, and whether it is an answer, per real question.
+    best = {k: float(oof[qids_arr == k].max()) for k, _ in questions}
+    ans = [k for k, a in questions if a]
+    una = [k for k, a in questions if not a]
+    # Further sentences join an answer above this: the best-sentence probability that would keep false
+    # abstention at or under 5% (out of fold).
+    threshold, abstains = abstention_threshold([best[k] for k in ans], [best[k] for k in una])
+    top1 = np.mean([bool(y[qids_arr == k][int(np.argmax(oof[qids_arr == k]))]) for k in ans])
     top3 = np.mean([bool(y[qids_arr == k][np.argsort(-oof[qids_arr == k])[:3]].any()) for k in ans])
     meta = {
-        "version": "2", "trained_on": "train/data/reader_questions.jsonl (head split)", "questions": len(answerable),
+        "version": "2", "trained_on": "train/data/reader_questions.jsonl (head split)", "questions": len(questions),
         "answerable": len(ans), "unanswerable": len(una), "candidates": int(real.sum()),
         "out_of_fold": {"top1": round(float(top1), 3), "top3": round(float(top3), 3),
-                        "abstention": round(float(chosen_score), 3)},
+                        "abstention": round(float(abstains), 3)},
     }
-    model = LinearModel(FEATURES, clf.coef_[0], float(clf.intercept_[0]), mean, scale, chosen_t, meta)
-    model.save(ROOT / "rag" / "weights" / "reader.json")
     print(f"reader head: {len(ans)} answerable / {len(una)} unanswerable questions, {len(y)} candidates; "
-          f"out-of-fold top1 {top1:.3f} top3 {top3:.3f}; threshold {chosen_t:.3f} abstains on {chosen_score:.3f}")
-    for name, w in sorted(zip(FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
-        print(f"  {name:20s} {w:+.3f}")
+          f"out-of-fold top1 {top1:.3f} top3 {top3:.3f}; threshold {threshold:.3f} abstains on {abstains:.3f}")
+    save_head("reader", FEATURES, clf, mean, scale, threshold, meta)
     print(f"  ({len(off_topic_q)} off-topic settings for the abstention model)")
-    fit_answerable(kept, X_rows, oof, qids_arr, all_answerable)
+    fit_answerable(kept, X_rows, oof, qids_arr, answerable)
 
 
 def fit_answerable(kept, X_rows, oof, qids_arr, answerable) -> None:
     """The abstention model: features of each question's whole ranking (out-of-fold probabilities)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, cross_val_predict
-
-    from rag.learned.linear import LinearModel
     from rag.reader.abstain import ANSWERABLE_FEATURES, answerable_features
     from rag.reader.ranker import RankedSentence
 
@@ -240,25 +215,16 @@ def fit_answerable(kept, X_rows, oof, qids_arr, answerable) -> None:
         groups.append(pid)
     A = np.array(rows)
     y = np.array(labels)
-    mean, scale = A.mean(axis=0), A.std(axis=0) + 1e-6
+    mean, scale = standardise(A)
     Z = (A - mean) / scale
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    oof_a = cross_val_predict(clf, Z, y, groups=np.array(groups), cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
-    clf.fit(Z, y)
-    best_t, best_ab = 0.0, -1.0
-    for t in sorted(set(np.round(oof_a, 4))):
-        fa = float(np.mean(oof_a[y == 1] < t))
-        ab = float(np.mean(oof_a[y == 0] < t))
-        if fa <= 0.05 and ab > best_ab:
-            best_t, best_ab = float(t), ab
+    oof_a = out_of_fold(Z, y, np.array(groups))
+    clf = logistic().fit(Z, y)
+    threshold, abstains = abstention_threshold(oof_a[y == 1], oof_a[y == 0])
     meta = {"version": "2", "trained_on": "train/data/reader_questions.jsonl (head split; each answerable question also off topic)", "questions": int(len(y)),
-            "out_of_fold": {"abstention": round(best_ab, 3), "false_abstention_max": 0.05}}
-    LinearModel(ANSWERABLE_FEATURES, clf.coef_[0], float(clf.intercept_[0]), mean, scale, best_t, meta).save(
-        ROOT / "rag" / "weights" / "answerable.json")
-    print(f"abstention model on {len(y)} questions: out-of-fold abstention {best_ab:.3f} at false abstention <= 0.05 "
-          f"(threshold {best_t:.3f})")
-    for name, w in sorted(zip(ANSWERABLE_FEATURES, clf.coef_[0]), key=lambda x: -abs(x[1])):
-        print(f"  {name:20s} {w:+.3f}")
+            "out_of_fold": {"abstention": round(abstains, 3), "false_abstention_max": 0.05}}
+    print(f"abstention model on {len(y)} questions: out-of-fold abstention {abstains:.3f} at false abstention <= 0.05 "
+          f"(threshold {threshold:.3f})")
+    save_head("answerable", ANSWERABLE_FEATURES, clf, mean, scale, threshold, meta)
 
 
 def main() -> None:
