@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..backends.base import ABSTAIN_TEXT
+from .features import FEATURES
 from .question import Question
 from .ranker import RankedSentence
 
@@ -14,6 +15,7 @@ _MULTI = {"list", "reason", "howto", "what_does", "definition"}
 _RELATIVE = 0.6
 # ... and a sentence ending in ':' brings the lines it introduces (a list), up to this many.
 _LIST_ITEMS = 4
+_INSTRUCTION = FEATURES.index("instruction")
 
 
 def choose(question: Question, ranked: Sequence[RankedSentence], threshold: float,
@@ -41,9 +43,7 @@ def choose(question: Question, ranked: Sequence[RankedSentence], threshold: floa
 
 
 def _is_instruction(r: RankedSentence) -> bool:
-    from .features import FEATURES
-
-    return r.features[FEATURES.index("instruction")] > 0.5
+    return r.features[_INSTRUCTION] > 0.5
 
 
 def render(chosen: Sequence[RankedSentence]) -> str:
