@@ -97,11 +97,11 @@ class Assistant:
                 )
             return self._judge
 
-    def _store(self, create: bool) -> "VectorStore":
+    def _store(self, create: bool, settings: Settings | None = None) -> "VectorStore":
         from .store import VectorStore
 
         embedder = self.embedder
-        return VectorStore(self.settings, embedder.model_id, embedder.dimension, create=create)
+        return VectorStore(settings or self.settings, embedder.model_id, embedder.dimension, create=create)
 
     def _index_stamp(self) -> int | None:
         """Changes whenever an ingest (here or in another process) finishes writing the index."""
@@ -114,10 +114,20 @@ class Assistant:
 
     def _require_index(self) -> None:
         """Fail before any model loads when there is nothing to search."""
-        from .ingest import read_state
+        from .ingest import ingest_activity, read_state
 
         if not read_state(self.settings.index_dir) and not self.settings.chroma_host:
+            if ingest_activity(self.settings.index_dir, {}).running:
+                raise NoIndexError(f"`rag ingest` is building the first index in {self.settings.index_dir}: "
+                                   "ask again when it finishes")
             raise NoIndexError(f"no index in {self.settings.index_dir}: run `rag ingest` first")
+
+    def index_notice(self) -> str | None:
+        """One line when the index is being written by an ingest now, or the last ingest did not finish."""
+        from .ingest import ingest_activity, read_state
+
+        state = read_state(self.settings.index_dir)
+        return ingest_activity(self.settings.index_dir, state).notice(state.get("last_ingest"))
 
     @property
     def retriever(self) -> "HybridRetriever":
@@ -128,10 +138,16 @@ class Assistant:
                 from .lexical import LexicalIndex
                 from .retrieve import HybridRetriever
 
+                from .ingest import read_state
+
                 self._require_index()
+                complete = read_state(self.settings.index_dir).get("ingest_complete") is True
                 store = self._store(create=False)
-                lexical = LexicalIndex.load_or_rebuild(self.settings.index_dir, store)
-                self._retriever = HybridRetriever(store, lexical, self.embedder)
+                lexical = LexicalIndex.load_or_rebuild(self.settings.index_dir, store, complete=complete)
+                # While an ingest is writing (or after one that died), the store holds chunks of two states; the
+                # keyword index names exactly the chunks of the last complete one, so only those are answered from.
+                allowed = frozenset(lexical.ids) if lexical is not None and not complete else None
+                self._retriever = HybridRetriever(store, lexical, self.embedder, allowed=allowed)
                 self._retriever_stamp = stamp
             return self._retriever
 
@@ -163,7 +179,7 @@ class Assistant:
         with self._lock:
             self._retriever = None
             return ingest_module.ingest(
-                self.settings, lambda: self.embedder, lambda: self._store(create=True), model_id=self._model_id(),
+                self.settings, lambda: self.embedder, lambda s: self._store(create=True, settings=s), model_id=self._model_id(),
                 rebuild=rebuild,
                 progress=progress, warn=warn,
             )
@@ -248,8 +264,10 @@ class Assistant:
             pieces.append(ABSTAIN_TEXT)
             yield TextDelta(text=ABSTAIN_TEXT)
         # The judge is consulted only for sentences that are not word-for-word quotes of their sources.
-        yield build_answer(question, "".join(pieces), sources, self.judge, backend=answerer.name, model=answerer.model,
-                           seconds=time.perf_counter() - started)
+        answer = build_answer(question, "".join(pieces), sources, self.judge, backend=answerer.name,
+                              model=answerer.model, seconds=time.perf_counter() - started)
+        notice = self.index_notice()
+        yield answer.model_copy(update={"notice": notice}) if notice else answer
 
     def ask(self, question: str, backend: str | None = None, top_k: int | None = None) -> Answer:
         """Answer a question from the corpus, with citations, or abstain."""

@@ -20,6 +20,14 @@ _MARKER = re.compile(rf"\[({_GROUP})\]", re.IGNORECASE)
 # "... percent. [1]" -> the marker belongs to the sentence before the full stop.
 _MARKER_AFTER_STOP = re.compile(rf"([.!?])((?:\s*\[{_GROUP}\])+)", re.IGNORECASE)
 MAX_RANGE = 50  # a range wider than any top_k is not a citation worth expanding
+# Put after the "[" of a quoted "[1]" that is the source's own text (code such as argv[1], a footnote mark),
+# so that it is not read as a citation: invisible, and ignored when a quote is compared with its source.
+LITERAL_MARK = "\u2060"  # WORD JOINER
+
+
+def protect_literal_markers(quote: str) -> str:
+    """A quotation whose bracketed numbers can no longer be taken for citation markers."""
+    return _MARKER.sub(lambda m: "[" + LITERAL_MARK + m.group(0)[1:], quote)
 
 
 def _numbers(group: str) -> list[int]:
@@ -51,19 +59,30 @@ def clean_markers(text: str, n_sources: int) -> tuple[str, list[int]]:
 def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """(sentence without markers, cited numbers) for each sentence of the answer."""
     moved = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
-    out = []
+    out: list[tuple[str, tuple[int, ...]]] = []
+    orphaned: tuple[int, ...] = ()  # markers of a piece with no words (a lone "[2]", a ">>>" line)
     for a, b in sentence_spans(moved):
         piece = moved[a:b]
         nums = tuple(dict.fromkeys(n for g in _MARKER.findall(piece) for n in _numbers(g)))
         bare = " ".join(_MARKER.sub("", piece).split())
         bare = re.sub(r"\s+([.,;:!?])", r"\1", bare)
         if bare.strip(" .-*#>"):
-            out.append((bare, nums))
+            out.append((bare, tuple(dict.fromkeys(orphaned + nums))))
+            orphaned = ()
+        elif nums:
+            # Its markers belong to the sentence before (or, at the start, the one after): dropping them
+            # would leave an [n] in the text that no citation resolves.
+            if out:
+                out[-1] = (out[-1][0], tuple(dict.fromkeys(out[-1][1] + nums)))
+            else:
+                orphaned += nums
+    if orphaned and out:
+        out[-1] = (out[-1][0], tuple(dict.fromkeys(out[-1][1] + orphaned)))
     return out
 
 
 def _squash(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.replace(LITERAL_MARK, "").lower().split())
 
 
 def _supporting_span(sentence: str, passage: str) -> tuple[int, int]:

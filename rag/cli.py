@@ -164,6 +164,8 @@ def ask(ctx: click.Context, question: tuple[str, ...], backend: str | None, top_
 
 
 def _print_sources(answer) -> None:
+    if answer.notice:
+        click.secho(f"note: {answer.notice}", fg="yellow")
     if answer.abstained:
         click.secho("The documents do not answer this; nothing is cited.", dim=True)
         return
@@ -197,9 +199,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{key:16} {value if value is not None else '-'}")
     if not st.chunks:
         click.echo("the index is empty: run `rag ingest`")
-    elif read_state(settings.index_dir).get("ingest_complete") is not True:
-        # The counts above are of a half-written index (an ingest was stopped, or is running now).
-        click.echo("the last ingest did not finish (or is running now): run `rag ingest` to complete the index")
+    else:
+        from .ingest import ingest_activity
+
+        state = read_state(settings.index_dir)
+        notice = ingest_activity(settings.index_dir, state).notice(state.get("last_ingest"))
+        if notice:
+            click.echo(notice)
 
 
 @cli.command()
@@ -207,12 +213,23 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def config(ctx: click.Context, as_json: bool) -> None:
     """Print the effective settings (secrets masked)."""
-    values = _settings(ctx).masked()
+    settings = _settings(ctx)
+    values = settings.masked()
+    from .embeddings import WINDOW_TOKENS
+
+    # Chunks never exceed the embedding model's window (rag.chunking.Chunker): show what will be used.
+    size = min(settings.chunk_size, WINDOW_TOKENS[settings.embedding_backend])
+    overlap = min(settings.chunk_overlap, size // 2)
+    notes: dict[str, str] = {}
+    for key, used in (("chunk_size", size), ("chunk_overlap", overlap)):
+        if values[key] != used:
+            notes[key] = f"(asked {values[key]}; capped by the embedding model's window)"
+            values[key] = used
     if as_json:
         click.echo(json.dumps(values, indent=2))
         return
     for key, value in values.items():
-        click.echo(f"RAG_{key.upper():24} {value}")
+        click.echo(f"RAG_{key.upper():24} {value}" + (f" {notes[key]}" if key in notes else ""))
 
 
 @cli.command()
@@ -251,3 +268,7 @@ def eval_command() -> None:
 
 def main() -> None:
     cli(prog_name="rag")
+
+
+if __name__ == "__main__":  # `python -m rag.cli`
+    main()

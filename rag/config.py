@@ -64,7 +64,10 @@ class Settings(BaseSettings):
         description="API key (also read from OPENAI_API_KEY).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Chat model name.")
-    openai_timeout: float = Field(30.0, gt=0, description="Seconds before a request is abandoned.")
+    openai_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for the server: to connect, for the first token, between tokens.")
+    openai_total_timeout: float = Field(
+        180.0, gt=0, description="Seconds for a whole request, first byte to last, however the server trickles.")
     openai_max_retries: int = Field(2, ge=0, le=10, description="Retries (with backoff) on timeouts, 429 and 5xx.")
 
     # Evaluation.

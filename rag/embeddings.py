@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .config import Settings
 
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2"
+# Word pieces of text per input, special tokens excluded: the local model's 256-token window, and what an
+# embeddings endpoint takes (OpenAI's models: 8,191). Known without loading a model, for `rag config`.
+WINDOW_TOKENS = {"local": 254, "openai": 8000}
 # At most this much text is embedded on one thread (see LocalEmbedder.embed): a question, a claim, a few short
 # sentences. The sentences of five retrieved passages (the reader's candidates, ~5-10k characters) and an
 # ingest batch are above it and use every core (on 2 idle cores: 0.48 -> 0.33 s for a technical page's candidates).

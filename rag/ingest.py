@@ -14,48 +14,115 @@ user or a copying tool, so an edit that restores mtime is still seen.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .errors import CorpusError, IndexBusyError, IndexStateError
-from .loaders import EXTRACTOR_VERSION, SkipFile, discover, load_document
+from .loaders import EXTRACTOR_VERSION, SkipFile, discover, document_id, load_document
 from .models import IngestReport
 
 if TYPE_CHECKING:
     from .chunking import Chunk
+    from .config import Settings
     from .embeddings import Embedder
     from .store import VectorStore
 
 Progress = Callable[[int, int, str], None]
 
 
+def rebuild_collection(collection: str) -> str:
+    """The collection a rebuild fills before it replaces ``collection``."""
+    return f"{collection}-rebuild"
+
+
 def state_path(index_dir: Path) -> Path:
     return index_dir / "state.json"
 
 
+class IndexState(BaseModel):
+    """What state.json records of the last ingest. A file of another shape counts as no file: it is rewritten
+    by the next ingest, and nothing reads a field that is not there."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ingest_complete: bool = False
+    last_ingest: str | None = None
+    documents: int = 0
+    readable: int = 0
+    chunks: int | None = None
+    embedding_model: str | None = None
+    corpus_dir: str | None = None
+    fingerprint: dict[str, list[int]] = Field(default_factory=dict)
+    signature: str | None = None
+    skipped: list[str] = Field(default_factory=list)
+
+
 def read_state(index_dir: Path) -> dict:
+    """The recorded state as a dict of the fields present; {} when the file is missing, unreadable or of
+    another shape (valid JSON such as ``null`` or ``[1, 2]`` included)."""
     try:
-        return json.loads(state_path(index_dir).read_text())
-    except (OSError, ValueError):
+        raw = json.loads(state_path(index_dir).read_text(encoding="utf-8"))
+        return IndexState.model_validate(raw).model_dump(exclude_unset=True)
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
         return {}
 
 
 def write_state(index_dir: Path, **values) -> None:
-    state = read_state(index_dir) | values
+    state = IndexState.model_validate(read_state(index_dir) | values).model_dump(exclude_unset=True)
     tmp = state_path(index_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
+    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
     tmp.replace(state_path(index_dir))
 
 
-def writer_lock(index_dir: Path):
-    """An exclusive, non-blocking lock: a second writer is told, not queued or allowed to corrupt."""
-    from filelock import FileLock, Timeout
+def running_path(index_dir: Path) -> Path:
+    return index_dir / "ingest.running"
 
+
+class _WriterLock:
+    def __init__(self, index_dir: Path, doing: str | None) -> None:
+        from filelock import FileLock
+
+        self.index_dir = index_dir
+        self.doing = doing
+        self._lock = FileLock(str(index_dir / "ingest.lock"), timeout=0)
+
+    def __enter__(self) -> "_WriterLock":
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise IndexBusyError(
+                f"another `rag ingest` is writing the index in {self.index_dir}: wait for it to finish and try again"
+            ) from None
+        if self.doing:
+            # Readers cannot test a lock without taking it (and so refusing an ingest that starts just then):
+            # they read this marker instead, and a marker whose process is gone tells of an ingest that died.
+            marker = {"pid": os.getpid(), "host": socket.gethostname(), "doing": self.doing,
+                      "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            running_path(self.index_dir).write_text(json.dumps(marker), encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.doing:
+            running_path(self.index_dir).unlink(missing_ok=True)
+        self._lock.release()
+
+
+def writer_lock(index_dir: Path, doing: str | None = None) -> _WriterLock:
+    """An exclusive, non-blocking lock: a second writer is told, not queued or allowed to corrupt.
+
+    ``doing`` ('ingest', 'rebuild') is left in a marker file while the lock is held, for readers to see."""
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStateError(f"the index folder {index_dir} is a file: point RAG_INDEX_DIR / --index at a folder "
                               "(it is created if missing)")
@@ -64,22 +131,53 @@ def writer_lock(index_dir: Path):
     except OSError as exc:
         raise IndexStateError(f"cannot create the index folder {index_dir} ({exc.strerror or exc}): "
                               "point RAG_INDEX_DIR / --index at a folder you can write") from None
-    lock = FileLock(str(index_dir / "ingest.lock"), timeout=0)
+    return _WriterLock(index_dir, doing)
 
-    class _Guard:
-        def __enter__(self):
-            try:
-                lock.acquire()
-            except Timeout:
-                raise IndexBusyError(
-                    f"another `rag ingest` is writing the index in {index_dir}: wait for it to finish and try again"
-                ) from None
-            return lock
 
-        def __exit__(self, *exc):
-            lock.release()
+@dataclass(frozen=True)
+class IngestActivity:
+    """Whether an ingest is writing the index now, or the last one stopped before it finished."""
 
-    return _Guard()
+    running: bool
+    unfinished: bool
+    doing: str = "ingest"
+
+    def notice(self, last_ingest: str | None) -> str | None:
+        """One line for a reader of the index, or None when the index is complete and nobody writes it."""
+        command = "`rag ingest --rebuild`" if self.doing == "rebuild" else "`rag ingest`"
+        if last_ingest is None:  # no ingest ever finished: what there is, is the part written so far
+            if self.running:
+                return f"{command} is building the index: answers come from the part written so far"
+            if self.unfinished:
+                return "the first `rag ingest` did not finish: answers come from the part it wrote; run `rag ingest`"
+            return None
+        if self.running:
+            return f"{command} is running: answers come from the index of {last_ingest} until it finishes"
+        if self.unfinished:
+            return (f"the last `rag ingest` did not finish: answers come from the index of {last_ingest}; "
+                    "run `rag ingest` to complete it")
+        return None
+
+
+def ingest_activity(index_dir: Path, state: dict | None = None) -> IngestActivity:
+    state = read_state(index_dir) if state is None else state
+    running, doing = False, "ingest"
+    try:
+        marker = json.loads(running_path(index_dir).read_text(encoding="utf-8"))
+        doing = str(marker.get("doing", "ingest"))
+        if marker.get("host") != socket.gethostname():
+            running = True  # another machine's process: it cannot be checked from here
+        else:
+            os.kill(int(marker["pid"]), 0)
+            running = True
+    except ProcessLookupError:
+        pass  # the process that wrote the marker is gone
+    except PermissionError:
+        running = True  # alive, but another user's
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    unfinished = bool(state) and state.get("ingest_complete") is not True
+    return IngestActivity(running=running, unfinished=unfinished and not running, doing=doing)
 
 
 @dataclass
@@ -95,9 +193,9 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, list[int]]:
     for path in discover(corpus_dir):
         try:
             st = path.stat()
-            out[path.relative_to(corpus_dir).as_posix()] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            out[document_id(path, corpus_dir)] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         except OSError:
-            out[path.relative_to(corpus_dir).as_posix()] = []
+            out[document_id(path, corpus_dir)] = []
     return out
 
 
@@ -120,8 +218,10 @@ def _unchanged_report(
 
     if not fingerprint or not state.get("ingest_complete") or state.get("fingerprint") != fingerprint:
         return None
-    if state.get("signature") != settings_signature(settings) or not LexicalIndex.path(settings.index_dir).exists():
+    if state.get("signature") != settings_signature(settings):
         return None
+    if not LexicalIndex.is_consistent(settings.index_dir, int(state.get("chunks") or 0)):
+        return None  # the keyword index is missing or damaged: the real ingest rebuilds it
     described = VectorStore.describe(settings)
     if described is None or described[0] != state.get("chunks"):
         return None  # someone changed the store behind our back: do the real work
@@ -159,7 +259,7 @@ def _same_text_report(
 
     if not state.get("ingest_complete") or state.get("signature") != settings_signature(settings):
         return None
-    if not LexicalIndex.path(settings.index_dir).exists():
+    if not LexicalIndex.is_consistent(settings.index_dir, int(state.get("chunks") or 0)):
         return None
     described = VectorStore.describe(settings)
     if described is None or described[0] != state.get("chunks") or described[1].get("embedding_model") != model_id:
@@ -216,7 +316,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
         try:
             documents.append(load_document(path, corpus_dir, max_bytes))
         except SkipFile as why:
-            doc_id = path.relative_to(corpus_dir).as_posix()
+            doc_id = document_id(path, corpus_dir)
             warn(f"skipped {doc_id}: {why}" + ("; keeping what was indexed before" if why.transient else ""))
             if why.transient:
                 unreadable.add(doc_id)
@@ -228,7 +328,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
 
 
 def ingest(
-    settings, load_embedder: Callable[[], "Embedder"], open_store: Callable[[], "VectorStore"],
+    settings, load_embedder: Callable[[], "Embedder"], open_store: Callable[["Settings"], "VectorStore"],
     *, model_id: str, rebuild: bool = False, progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> IngestReport:
@@ -239,7 +339,7 @@ def ingest(
     """
     from .chunking import Chunker
     from .lexical import LexicalIndex
-    from .store import VectorStore
+    from .store import VectorStore, server_writer_lock
 
     started = time.perf_counter()
     warnings: list[str] = []
@@ -254,7 +354,7 @@ def ingest(
             progress(done, total, message)
 
     index_dir = settings.index_dir
-    with writer_lock(index_dir):
+    with writer_lock(index_dir, "rebuild" if rebuild else "ingest"), ExitStack() as stack:
         # Taken before any file is read: a file that changes while we read it differs next time.
         fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
         # Read once: it holds the fingerprint of every file, and the three checks below all consult it.
@@ -270,15 +370,28 @@ def ingest(
                 settings, state, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
             tell(len(documents), len(documents), f"read {len(documents)} documents: no text changed")
             return same
+        VectorStore.refuse_foreign(settings)
+        stack.enter_context(server_writer_lock(settings))
         tell(0, 0, "loading model")
         embedder = load_embedder()
         chunker = Chunker(settings.chunk_size, settings.chunk_overlap, embedder.token_counter(), embedder.max_tokens)
+        # A rebuild fills a new collection beside the old one and swaps it in at the end, so that questions
+        # asked meanwhile are answered from the last complete index. The new one of a stopped rebuild is
+        # dropped by the next ingest.
+        shadow = settings.model_copy(update={"collection": rebuild_collection(settings.collection)})
+        VectorStore.drop(shadow)
+        target = settings
         if rebuild:
-            tell(0, 0, "dropping the index")
-            state_path(index_dir).unlink(missing_ok=True)
-            VectorStore.drop(settings)
-            shutil.rmtree(LexicalIndex.path(index_dir), ignore_errors=True)
-        store = open_store()
+            tell(0, 0, "starting a new index")
+            try:
+                store, target = open_store(shadow), shadow
+            except IndexStateError:  # the store itself cannot be opened: there is nothing to keep
+                tell(0, 0, "dropping the index")
+                state_path(index_dir).unlink(missing_ok=True)
+                VectorStore.drop(settings)
+                shutil.rmtree(LexicalIndex.path(index_dir), ignore_errors=True)
+        if target is settings:
+            store = open_store(settings)
         ids, metas = store.all_metadata()
         existing, n_chunks = _existing_versions(ids, metas)
         by_hash: dict[str, str] = {}
@@ -312,7 +425,7 @@ def ingest(
         removed_docs = [doc_id for doc_id in existing if doc_id not in present]
         counts["removed"] = len(removed_docs)
         anything = bool(changed_docs or removed_docs)
-        if anything:
+        if anything and target is settings:
             write_state(index_dir, ingest_complete=False)
 
         # Chunks whose text is already embedded somewhere (unchanged parts of an edited or renamed file).
@@ -343,11 +456,16 @@ def ingest(
             stale.extend(set().union(*existing[doc_id].values()))
         store.delete(stale)
 
-        lexical_missing = not LexicalIndex.path(index_dir).exists()
-        if anything or lexical_missing or not read_state(index_dir).get("ingest_complete", False):
+        lexical_broken = not LexicalIndex.is_consistent(index_dir, store.count())
+        if anything or lexical_broken or target is not settings or not read_state(index_dir).get("ingest_complete", False):
             tell(0, 1, "building keyword index")
             chunk_ids, texts = store.all_documents()
-            LexicalIndex.build(chunk_ids, texts).save(index_dir)
+            lexical = LexicalIndex.build(chunk_ids, texts)
+            if target is not settings:
+                tell(0, 1, "swapping in the new index")
+                VectorStore.drop(settings)
+                store.rename(settings.collection)
+            lexical.save(index_dir)
         chunks_now = store.count()
         write_state(
             index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),

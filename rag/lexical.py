@@ -7,6 +7,7 @@ saved with the index, and an index saved with different terms is rebuilt rather 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -51,6 +52,10 @@ def lexical_terms(text: str) -> list[str]:
     return out
 
 
+def ids_checksum(ids: Sequence[str]) -> str:
+    return hashlib.sha1("\n".join(ids).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class LexicalIndex:
     def __init__(self, retriever, ids: list[str]) -> None:
         self._retriever = retriever
@@ -77,7 +82,8 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.ids:
             self._retriever.save(str(tmp))
-        (tmp / "ids.json").write_text(json.dumps({"tokenizer": TOKENIZER, "ids": self.ids}))
+        (tmp / "ids.json").write_text(json.dumps(
+            {"tokenizer": TOKENIZER, "count": len(self.ids), "checksum": ids_checksum(self.ids), "ids": self.ids}))
         old = final.with_name("bm25.old")
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():
@@ -87,7 +93,9 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> "LexicalIndex | None":
-        """The saved index; None when there is none, it is unreadable, or it holds another tokenizer's terms."""
+        """The saved index; None when there is none, it is unreadable or inconsistent (its id list does not
+        match its own count and checksum, or the number of documents BM25 scores), or it holds another
+        tokenizer's terms. A None makes the caller rebuild it from the store."""
         import bm25s
 
         path = cls.path(index_dir)
@@ -95,18 +103,36 @@ class LexicalIndex:
             saved = json.loads((path / "ids.json").read_text())
             if not isinstance(saved, dict) or saved.get("tokenizer") != TOKENIZER:
                 return None
-            ids = list(saved["ids"])
+            ids = saved["ids"]
+            if not isinstance(ids, list) or saved.get("count") != len(ids) or saved.get("checksum") != ids_checksum(ids):
+                return None
             retriever = bm25s.BM25.load(str(path), mmap=False) if ids else None
-        except (OSError, ValueError, KeyError, TypeError):
+            if retriever is not None and int(retriever.scores.get("num_docs", -1)) != len(ids):
+                return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return cls(retriever, ids)
 
     @classmethod
-    def load_or_rebuild(cls, index_dir: Path, store: "VectorStore") -> "LexicalIndex | None":
-        """The saved index, or one rebuilt from the chunks in the store when it is missing or outdated (an
-        index written by an older version). None if an ingest holds the index just now: it writes a new one."""
+    def is_consistent(cls, index_dir: Path, chunks: int) -> bool:
+        """Cheap check (no BM25 arrays read) that the saved id list is whole and names ``chunks`` chunks."""
+        try:
+            saved = json.loads((cls.path(index_dir) / "ids.json").read_text())
+            ids = saved["ids"]
+            return (saved.get("tokenizer") == TOKENIZER and isinstance(ids, list) and len(ids) == chunks
+                    and saved.get("count") == chunks and saved.get("checksum") == ids_checksum(ids))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+
+    @classmethod
+    def load_or_rebuild(cls, index_dir: Path, store: "VectorStore", *, complete: bool = True) -> "LexicalIndex | None":
+        """The saved index, or one rebuilt from the chunks in the store when it is missing, damaged, outdated
+        (an index written by an older version) or, after a complete ingest, names another number of chunks
+        than the store holds. After an ingest that did not finish it is kept as it is: its ids are the chunks
+        of the last complete ingest. None if an ingest holds the index just now: it writes a new one."""
         found = cls.load(index_dir)
-        if found is not None or not store.count():
+        count = store.count()
+        if not count or (found is not None and (not complete or len(found.ids) == count)):
             return found
         from .errors import IndexBusyError
         from .ingest import writer_lock
@@ -114,11 +140,11 @@ class LexicalIndex:
         try:
             with writer_lock(index_dir):
                 found = cls.load(index_dir)  # an ingest may have written it while we waited for nothing
-                if found is None:
+                if found is None or len(found.ids) != store.count():
                     found = cls.build(*store.all_documents())
                     found.save(index_dir)
         except IndexBusyError:
-            return None
+            return found
         return found
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:

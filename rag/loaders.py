@@ -214,11 +214,19 @@ def _load_pdf(data: bytes, fallback_title: str) -> tuple[str, str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    import logging
+
+    # pypdf logs what it finds odd ("invalid pdf header", "EOF marker not found") straight to the terminal;
+    # the one line that matters is the skip warning below.
+    log = logging.getLogger("pypdf")
+    level, log.level = log.level, logging.CRITICAL
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise SkipFile(f"unreadable PDF ({exc.__class__.__name__})") from None
+    finally:
+        log.level = level
     text = normalise("\n\n".join(pages))
     if not text:
         raise SkipFile("PDF has no extractable text (scanned images need OCR first)")
@@ -264,14 +272,48 @@ def _size(n_bytes: float) -> str:
     return f"{n_bytes / 1e3:.1f} kB" if n_bytes >= 1e3 else f"{n_bytes:.0f} bytes"
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def document_id(path: Path, corpus_dir: Path) -> str:
+    """The path relative to the corpus folder, with forward slashes, always printable text on one line.
+
+    A name that is not valid UTF-8 keeps its odd bytes as ``\\xff`` escapes and control characters (a
+    newline in a file name) become ``\\x0a``: such a name can be stored, shown and hashed, and stays apart
+    from every other name."""
+    rel = path.relative_to(corpus_dir).as_posix()
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates (surrogateescape)
+        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", rel)
+
+
 def discover(corpus_dir: Path) -> Iterator[Path]:
-    """Every non-hidden file below the corpus folder, in a stable order."""
+    """Every non-hidden entry below the corpus folder that is not a folder, in a stable order.
+
+    Pipes, sockets and devices are listed too, so that load_document skips them by name instead of
+    their being left out without a word."""
     for path in sorted(corpus_dir.rglob("*")):
         rel = path.relative_to(corpus_dir)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.is_file() or path.is_symlink():
+        if path.is_symlink() or not path.is_dir():
             yield path
+
+
+def _kind(path: Path) -> str:
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "unreadable"
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
@@ -296,7 +338,7 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
     if not real.is_relative_to(root):
         raise SkipFile("link points outside the corpus folder")
     if not real.is_file():  # a link to a folder, a pipe or a device: reading it could block forever
-        raise SkipFile("not a regular file")
+        raise SkipFile(f"not a regular file ({_kind(real)}), which is not read")
     target = real.relative_to(root)
     if path.is_symlink() and not any(part.startswith(".") for part in target.parts):
         # Its target is read under its own name; a second copy would fill the top results with one passage twice.
@@ -312,7 +354,7 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
         raise SkipFile(f"cannot be read ({exc.strerror or exc})", transient=True) from None
     if not data.strip():
         raise SkipFile("empty file")
-    doc_id = path.relative_to(corpus_dir).as_posix()
+    doc_id = document_id(path, corpus_dir)
     try:
         title, text = LOADERS[suffix](data, path.stem)
     except SkipFile:

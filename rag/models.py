@@ -49,6 +49,7 @@ class Answer(_Frozen):
     backend: str = ""
     model: str = ""
     seconds: float = 0.0
+    notice: str | None = Field(None, description="Why the index may not be current (an ingest running or stopped).")
 
     @property
     def unverified(self) -> list[AnswerSentence]:

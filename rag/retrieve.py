@@ -23,10 +23,15 @@ def embed_query(embedder: "Embedder", text: str) -> "np.ndarray":
 
 
 class HybridRetriever:
-    def __init__(self, store: "VectorStore", lexical: "LexicalIndex | None", embedder: "Embedder") -> None:
+    def __init__(
+        self, store: "VectorStore", lexical: "LexicalIndex | None", embedder: "Embedder",
+        *, allowed: "frozenset[str] | None" = None,
+    ) -> None:
+        """``allowed``: when set, only these chunk ids are answered from (the last complete ingest's)."""
         self.store = store
         self.lexical = lexical
         self.embedder = embedder
+        self.allowed = allowed
 
     def retrieve(self, question: str, top_k: int, mode: Mode = "hybrid") -> list[Citation]:
         """The ``top_k`` best passages, numbered 1..k in rank order."""
@@ -35,7 +40,10 @@ class HybridRetriever:
         found: dict[str, tuple[str, dict]] = {}
         if mode != "lexical":
             vector = embed_query(self.embedder, question)
-            for rank, (cid, text, meta, _similarity) in enumerate(self.store.query(vector, n_candidates)):
+            hits = self.store.query(vector, n_candidates)
+            if self.allowed is not None:
+                hits = [hit for hit in hits if hit[0] in self.allowed]
+            for rank, (cid, text, meta, _similarity) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
                 found[cid] = (text, meta)
         if mode != "dense" and self.lexical is not None:

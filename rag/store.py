@@ -12,7 +12,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from .errors import IndexMismatchError, IndexStateError, NoIndexError
+from .errors import IndexBusyError, IndexMismatchError, IndexStateError, NoIndexError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,13 +33,7 @@ def _client(settings: "Settings"):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
         _probe_server(settings)
-        try:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError types here
-            raise IndexStateError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({_one_line(exc)}): "
-                "start it with `chroma run` or unset RAG_CHROMA_HOST"
-            ) from None
+        return _bounded_http_client(settings, chroma_settings)
     path = chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -49,6 +43,50 @@ def _client(settings: "Settings"):
         raise IndexStateError(
             f"the index at {path} cannot be opened ({_one_line(exc)}): run `rag ingest --rebuild` to rebuild it"
         ) from None
+
+
+def _silent_server(settings: "Settings", doing: str) -> IndexStateError:
+    return IndexStateError(
+        f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} did not answer within "
+        f"{settings.chroma_timeout:g} s while {doing} (RAG_CHROMA_TIMEOUT): check that it is running and not "
+        "stopped, then try again"
+    )
+
+
+def _bounded_http_client(settings: "Settings", chroma_settings: Any):
+    """chromadb's HTTP client, with every request it sends bounded by ``settings.chroma_timeout``.
+
+    Its httpx session is made with no timeout, and building the client already sends requests (the tenant
+    and database checks), so the build runs on a thread that is given up after the timeout; from then on
+    the session's own timeout bounds connect, send and every read of each request.
+    """
+    import threading
+
+    import chromadb
+    import httpx
+
+    built: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            built["client"] = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError types here
+            built["error"] = exc
+
+    worker = threading.Thread(target=build, name="rag-chroma-connect", daemon=True)
+    worker.start()
+    worker.join(settings.chroma_timeout)
+    if worker.is_alive():  # left blocked on a silent socket; being a daemon, it does not hold the process
+        raise _silent_server(settings, "connecting")
+    if "error" in built:
+        raise IndexStateError(
+            f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            f"({_one_line(built['error'])}): start it with `chroma run` or unset RAG_CHROMA_HOST"
+        ) from None
+    client = built["client"]
+    client._server._session.timeout = httpx.Timeout(settings.chroma_timeout)
+    return client
 
 
 def _probe_server(settings: "Settings") -> None:
@@ -117,9 +155,143 @@ def _location(s: "Settings") -> str:
     return f"{s.chroma_host}:{s.chroma_port}/{s.collection}" if s.chroma_host else str(chroma_path(s))
 
 
+def _timed_out(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException) or isinstance(exc.__cause__, httpx.TimeoutException)
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0][:200] if text else exc.__class__.__name__)
+
+
+def _foreign(settings: "Settings", meta: dict[str, Any]) -> IndexMismatchError:
+    return IndexMismatchError(
+        f"collection '{settings.collection}' on the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+        f"belongs to another index ({meta.get('owner_index', '?')} on {meta.get('owner_host', '?')}, corpus "
+        f"{meta.get('owner_corpus', '?')}): set RAG_COLLECTION to a name of this index's own"
+    )
+
+
+SERVER_LEASE_SECONDS = 300  # a writer that has not renewed its claim for this long is taken to be dead
+_RENEW_EVERY = 30
+
+
+@contextmanager
+def server_writer_lock(settings: "Settings") -> Iterator[None]:
+    """One writer per server collection, across processes and machines.
+
+    A lock file guards an index folder on one machine only, and a server is shared. The claim is a small
+    collection named after the one written: creating a collection is atomic on the server, so of two
+    writers one gets it and the other is told who holds it. The holder renews the claim while it works;
+    a claim left by a writer that died is broken once it is older than the lease (at once when the dead
+    process was on this machine)."""
+    import os
+    import socket
+    import threading
+    import time
+
+    if not settings.chroma_host:
+        yield
+        return
+    client = _client(settings)
+    name = f"{settings.collection}-writer"
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "index": str(settings.index_dir.resolve())}
+
+    def claim() -> Any:
+        return client.create_collection(name, embedding_function=None,
+                                        metadata=me | {"renewed": time.time(), "since": time.time()})
+
+    try:
+        try:
+            lock = claim()
+        except Exception as exc:
+            if _timed_out(exc):
+                raise _silent_server(settings, "claiming the collection") from None
+            held = client.get_collection(name, embedding_function=None)
+            meta = dict(held.metadata or {})
+            if not _claim_is_dead(meta):
+                since = time.strftime("%H:%M:%S", time.localtime(float(meta.get("since", 0))))
+                raise IndexBusyError(
+                    f"another `rag ingest` (pid {meta.get('pid')} on {meta.get('host')}, index {meta.get('index')}) "
+                    f"has been writing collection '{settings.collection}' on {settings.chroma_host}:"
+                    f"{settings.chroma_port} since {since}: wait for it to finish and try again"
+                )
+            client.delete_collection(name)
+            lock = claim()  # if another writer broke the same dead claim first, this one is refused
+    except IndexStateError:
+        raise
+    except Exception as exc:
+        if _timed_out(exc):
+            raise _silent_server(settings, "claiming the collection") from None
+        raise IndexBusyError(
+            f"another `rag ingest` is writing collection '{settings.collection}' on {settings.chroma_host}:"
+            f"{settings.chroma_port} ({_one_line(exc)}): wait for it to finish and try again"
+        ) from None
+
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(_RENEW_EVERY):
+            try:
+                lock.modify(metadata=me | {"renewed": time.time(), "since": lock.metadata.get("since", 0)})
+            except Exception:
+                pass  # a failed renewal only shortens the claim; the writes themselves will report the server
+
+    renewer = threading.Thread(target=renew, name="rag-claim-renewal", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        try:
+            client.delete_collection(name)
+        except Exception:
+            pass  # the lease runs out by itself
+
+
+def _claim_is_dead(meta: dict[str, Any]) -> bool:
+    import os
+    import socket
+    import time
+
+    if time.time() - float(meta.get("renewed", 0)) > SERVER_LEASE_SECONDS:
+        return True
+    if meta.get("host") == socket.gethostname():
+        try:
+            os.kill(int(meta.get("pid", 0)), 0)
+        except ProcessLookupError:
+            return True
+        except (OSError, ValueError):
+            return False
+    return False
+
+
+def owner_id(index_dir: Path, *, create: bool) -> str | None:
+    """This index folder's identity, recorded in the collections it writes; made on first need."""
+    path = index_dir / "owner-id"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    if not create:
+        return None
+    import uuid
+
+    text = uuid.uuid4().hex
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def owner_metadata(settings: "Settings") -> dict[str, str]:
+    import socket
+
+    return {"owner": owner_id(settings.index_dir, create=True) or "", "owner_host": socket.gethostname(),
+            "owner_index": str(settings.index_dir.resolve()), "owner_corpus": str(Path(settings.corpus_dir).resolve())}
 
 
 class VectorStore:
@@ -136,7 +308,7 @@ class VectorStore:
                     settings.collection,
                     embedding_function=None,
                     metadata={"hnsw:space": "cosine", "embedding_model": model_id, "dimension": dimension,
-                              "created_by": "rag-assistant"},
+                              "created_by": "rag-assistant"} | owner_metadata(settings),
                 )
             else:
                 self._collection = self._client.get_collection(settings.collection, embedding_function=None)
@@ -145,10 +317,41 @@ class VectorStore:
         except Exception as exc:
             if not create and ("does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError"):
                 raise NoIndexError(f"no index in {self.location}: run `rag ingest` first") from None
+            if _timed_out(exc):
+                raise _silent_server(settings, "opening the collection") from None
             raise IndexStateError(
                 f"the index at {self.location} cannot be opened ({_one_line(exc)}): {self._advice()}"
             ) from None
         self._check_model()
+        if settings.chroma_host:
+            self._check_owner(claim=create)
+
+    def _check_owner(self, *, claim: bool) -> None:
+        """A server collection belongs to one index folder: another index writing into it would replace that
+        index's chunks with its own, and the first would then answer from the second's corpus.
+
+        A writer claims an unowned collection (one built before owners were recorded); a reader whose index
+        folder has never written (a second machine asking a shared server) may read any collection."""
+        meta = dict(self._collection.metadata or {})
+        mine = owner_id(self.settings.index_dir, create=claim)
+        owner = meta.get("owner")
+        if owner is None or mine is None:
+            if owner is None and claim:
+                record = {k: v for k, v in meta.items() if not k.startswith("hnsw:")} | owner_metadata(self.settings)
+                with self._failing("recording the owner of the collection"):
+                    self._collection.modify(metadata=record)
+            return
+        if owner != mine:
+            raise _foreign(self.settings, meta)
+
+    @staticmethod
+    def refuse_foreign(settings: "Settings") -> None:
+        """Before a writer touches anything: refuse a server collection that another index owns."""
+        if not settings.chroma_host:
+            return
+        described = VectorStore.describe(settings)
+        if described is not None and described[1].get("owner") not in (None, owner_id(settings.index_dir, create=True)):
+            raise _foreign(settings, described[1])
 
     @contextmanager
     def _failing(self, doing: str) -> Iterator[None]:
@@ -158,6 +361,8 @@ class VectorStore:
         except IndexStateError:
             raise
         except Exception as exc:
+            if _timed_out(exc):
+                raise _silent_server(self.settings, doing) from None
             raise IndexStateError(
                 f"the index at {self.location} failed while {doing} ({_one_line(exc)}): {self._advice()}"
             ) from None
@@ -198,6 +403,8 @@ class VectorStore:
         except Exception as exc:
             if "does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError":
                 return None
+            if _timed_out(exc):
+                raise _silent_server(settings, "reading the index") from None
             raise IndexStateError(
                 f"the index at {_location(settings)} cannot be read ({_one_line(exc)}): run `rag ingest --rebuild`"
             ) from None
@@ -221,6 +428,8 @@ class VectorStore:
         except Exception as exc:
             if "does not exist" in str(exc) or exc.__class__.__name__ == "NotFoundError":
                 return  # nothing to drop
+            if settings.chroma_host and _timed_out(exc):
+                raise _silent_server(settings, "dropping the collection") from None
             if settings.chroma_host:
                 raise IndexStateError(
                     f"cannot drop collection '{settings.collection}' on {settings.chroma_host}:{settings.chroma_port} "
@@ -299,6 +508,12 @@ class VectorStore:
                     metadatas=[c.metadata() for c in part],
                     embeddings=vectors[i : i + WRITE_BATCH],
                 )
+
+    def rename(self, name: str) -> None:
+        """Give the collection another name (a finished rebuild taking the place of the old index)."""
+        with self._failing("renaming the collection"):
+            self._collection.modify(name=name)
+        self.settings = self.settings.model_copy(update={"collection": name})
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)

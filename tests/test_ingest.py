@@ -885,8 +885,7 @@ def test_status_says_when_the_last_ingest_did_not_finish(tmp_path, embedder) -> 
     assert Assistant(settings, embedder=embedder).status().chunks > 0  # a half-written index
     result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)
     assert result.returncode == 0 and "Traceback" not in result.stderr
-    assert ("the last ingest did not finish (or is running now): run `rag ingest` to complete the index"
-            in result.stdout)
+    assert "the first `rag ingest` did not finish" in result.stdout and "run `rag ingest`" in result.stdout
 
     ingest(settings, embedder)
     result = rag("--index", str(settings.index_dir), "status", cwd=tmp_path)

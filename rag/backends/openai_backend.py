@@ -4,8 +4,8 @@ The model sees the retrieved passages as numbered, delimited data and is told to
 markers. Every way the endpoint can fail becomes a one-line :class:`rag.errors.BackendError` that says
 what happened and what to change. Retries with backoff (connection errors, timeouts, 408/409/429/5xx)
 are the official client's own, bounded by ``openai_max_retries``; ``openai_timeout`` bounds each wait
-for the server (the response headers, then every read of the stream), so a silent server costs at most
-about ``timeout * (retries + 1)`` plus the backoff pauses.
+for the server (to connect, for the first token, between tokens) and ``openai_total_timeout`` the whole
+request, however slowly a server trickles bytes (bounded_http), and the message names the bound hit.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from ..errors import BackendError
 from ..models import Citation
 from .base import ABSTAIN_TEXT
+from .bounded_http import Deadline
 from .openai_client import make_client
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ class OpenAIAnswerer:
         self.settings = settings
         self.model = settings.openai_model
         # Built now so a missing key is a ConfigError when the answerer is chosen, not mid-question.
-        self._client = make_client(settings)
+        self._deadline = Deadline()
+        self._client = make_client(settings, deadline=self._deadline)
         self._url = str(self._client.base_url).rstrip("/")
 
     def stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
@@ -81,6 +83,13 @@ class OpenAIAnswerer:
             # Nothing to answer from; the rules would make the model say this anyway.
             yield ABSTAIN_TEXT
             return
+        import openai
+
+        with self._deadline.request(self.settings.openai_total_timeout):
+            yield from self._stream(question, sources)
+
+    def _stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
+        import httpx2
         import openai
 
         try:
@@ -97,15 +106,17 @@ class OpenAIAnswerer:
 
         chunks = 0
         finish_reason: str | None = None
+        self._deadline.expect("first token", self.settings.openai_timeout)
         stream = raw.parse()
         try:
             for chunk in stream:
                 chunks += 1
                 text, finish = _read_chunk(chunk)
                 if text:
+                    self._deadline.expect("next token", self.settings.openai_timeout)
                     yield text
                 finish_reason = finish or finish_reason
-        except (openai.OpenAIError, ValueError, TypeError, AttributeError) as exc:
+        except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as exc:
             raise self._failure(exc, streaming=True) from None
         finally:
             stream.close()
@@ -147,9 +158,18 @@ class OpenAIAnswerer:
         """One line for what went wrong and what to do about it."""
         import openai
 
+        import httpx2
+
         url, retries, timeout = self._url, self.settings.openai_max_retries, self.settings.openai_timeout
         after = f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
-        if isinstance(exc, openai.APITimeoutError):
+        bound = self._deadline.hit()
+        if bound and isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, httpx2.HTTPError)):
+            if streaming:
+                return BackendError(f"the stream ended early: {bound} from {url}; check the server, or raise that limit")
+            return BackendError(f"gave up on {url}: {bound}; check the server, or raise that limit")
+        if isinstance(exc, httpx2.HTTPError) and not isinstance(exc, httpx2.TimeoutException):
+            return BackendError(f"the stream ended early: the connection to {url} failed ({_short(str(exc))}); try again")
+        if isinstance(exc, (openai.APITimeoutError, httpx2.TimeoutException)):
             if streaming:
                 return BackendError(
                     f"the stream ended early: {url} sent nothing for {timeout:g}s; "

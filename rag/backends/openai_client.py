@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+from .bounded_http import Deadline, bounded_client
 
 if TYPE_CHECKING:
     import openai
@@ -13,7 +14,12 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 
-def make_client(settings: "Settings", base_url: str | None = None, api_key: "SecretStr | None" = None) -> "openai.OpenAI":
+def make_client(
+    settings: "Settings", base_url: str | None = None, api_key: "SecretStr | None" = None,
+    deadline: "Deadline | None" = None,
+) -> "openai.OpenAI":
+    """``deadline``: when given, every read of the client's sockets is also cut at its bounds (see
+    bounded_http), so the caller can bound a whole request and the waits between tokens."""
     import openai
 
     base_url = base_url or settings.openai_base_url
@@ -32,4 +38,5 @@ def make_client(settings: "Settings", base_url: str | None = None, api_key: "Sec
         api_key=key_text,
         timeout=settings.openai_timeout,
         max_retries=settings.openai_max_retries,
+        http_client=bounded_client(deadline, settings.openai_timeout) if deadline is not None else None,
     )

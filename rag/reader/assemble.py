@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..backends.base import ABSTAIN_TEXT
+from ..citations import protect_literal_markers
 from .features import FEATURES
 from .question import Question
 from .ranker import RankedSentence
@@ -49,4 +50,4 @@ def _is_instruction(r: RankedSentence) -> bool:
 def render(chosen: Sequence[RankedSentence]) -> str:
     if not chosen:
         return ABSTAIN_TEXT
-    return " ".join(f"{r.candidate.text} [{r.number}]" for r in chosen)
+    return " ".join(f"{protect_literal_markers(r.candidate.text)} [{r.number}]" for r in chosen)
