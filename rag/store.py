@@ -102,6 +102,8 @@ def _probe_server(settings: "Settings") -> None:
         return  # something answers HTTP there; Chroma's client will say more if it is not Chroma
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):  # listening but silent (stopped, wedged): not "start it"
+            raise _silent_server(settings, "answering its heartbeat") from None
         raise IndexStateError(
             f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
             f"({_one_line(reason) if isinstance(reason, BaseException) else reason}): "
@@ -211,7 +213,7 @@ def server_writer_lock(settings: "Settings") -> Iterator[None]:
                 raise _silent_server(settings, "claiming the collection") from None
             held = client.get_collection(name, embedding_function=None)
             meta = dict(held.metadata or {})
-            if not _claim_is_dead(meta):
+            if not _claim_is_dead(meta, me):
                 since = time.strftime("%H:%M:%S", time.localtime(float(meta.get("since", 0))))
                 raise IndexBusyError(
                     f"another `rag ingest` (pid {meta.get('pid')} on {meta.get('host')}, index {meta.get('index')}) "
@@ -251,14 +253,15 @@ def server_writer_lock(settings: "Settings") -> Iterator[None]:
             pass  # the lease runs out by itself
 
 
-def _claim_is_dead(meta: dict[str, Any]) -> bool:
+def _claim_is_dead(meta: dict[str, Any], me: dict[str, Any]) -> bool:
     import os
-    import socket
     import time
 
     if time.time() - float(meta.get("renewed", 0)) > SERVER_LEASE_SECONDS:
         return True
-    if meta.get("host") == socket.gethostname():
+    if meta.get("host") == me["host"] and meta.get("index") == me["index"]:
+        return True  # this index folder's own claim, left behind: its writer lock, which we hold, shows it is over
+    if meta.get("host") == me["host"]:
         try:
             os.kill(int(meta.get("pid", 0)), 0)
         except ProcessLookupError:

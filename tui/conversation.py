@@ -27,10 +27,13 @@ class QuestionView(Static):
         self.question = question
 
 
-def unverified_content(answer: Answer) -> Content:
-    lines = ["⚠ Not verified by the cited sources:"]
-    lines += [f"  • {sentence.text}" for sentence in answer.unverified]
-    return Content("\n".join(lines))
+def notes_content(answer: Answer) -> Content | None:
+    """What the reader must know beside the answer: the index being written, sentences not verified."""
+    lines = [f"ℹ {answer.notice}"] if answer.notice else []
+    if answer.unverified:
+        lines.append("⚠ Not verified by the cited sources:")
+        lines += [f"  • {sentence.text}" for sentence in answer.unverified]
+    return Content("\n".join(lines)) if lines else None
 
 
 class AnswerView(Vertical, can_focus=True):
@@ -111,12 +114,11 @@ class AnswerView(Vertical, can_focus=True):
         cited = len(answer.citations)
         who = answer.backend + (f" · {answer.model}" if answer.model else "")
         self.border_subtitle = f"{who} · {cited} cited" if who else f"{cited} cited"
-        unverified = self.query_one(".unverified", Static)
-        if answer.unverified:
-            unverified.update(unverified_content(answer))
-            unverified.display = True
-        else:
-            unverified.display = False
+        notes = self.query_one(".unverified", Static)
+        content = notes_content(answer)
+        if content is not None:
+            notes.update(content)
+        notes.display = content is not None
 
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
