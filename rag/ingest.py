@@ -385,7 +385,10 @@ def ingest(
             tell(0, 0, "starting a new index")
             try:
                 store, target = open_store(shadow), shadow
-            except IndexStateError:  # the store itself cannot be opened: there is nothing to keep
+            except IndexStateError:
+                if settings.chroma_host:
+                    raise  # a server that fails is not a damaged store: nothing of it is dropped
+                # The embedded store itself cannot be opened: there is nothing to keep.
                 tell(0, 0, "dropping the index")
                 state_path(index_dir).unlink(missing_ok=True)
                 VectorStore.drop(settings)
