@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Generator, Iterator
 
 from .config import Settings
 from .errors import ConfigError, NoIndexError, QuestionError
@@ -252,22 +252,55 @@ class Assistant:
         self._require_index()  # before the answerer loads a model for nothing
         answerer = self.answerer(backend)
         sources = self.retrieve(question, top_k)
-        pieces: list[str] = []
-        if sources:
-            for delta in answerer.stream(question, sources):
-                if delta:
-                    pieces.append(delta)
-                    yield TextDelta(text=delta)
+        notices = [n for n in (self.index_notice(),) if n]
+        if sources and self.settings.strict and answerer.name != "extractive":
+            answer = yield from self._strict(question, answerer, sources, started, notices)
         else:
-            from .backends.base import ABSTAIN_TEXT
+            pieces: list[str] = []
+            if sources:
+                for delta in answerer.stream(question, sources):
+                    if delta:
+                        pieces.append(delta)
+                        yield TextDelta(text=delta)
+            else:
+                from .backends.base import ABSTAIN_TEXT
 
-            pieces.append(ABSTAIN_TEXT)
-            yield TextDelta(text=ABSTAIN_TEXT)
-        # The judge is consulted only for sentences that are not word-for-word quotes of their sources.
-        answer = build_answer(question, "".join(pieces), sources, self.judge, backend=answerer.name,
-                              model=answerer.model, seconds=time.perf_counter() - started)
-        notice = self.index_notice()
-        yield answer.model_copy(update={"notice": notice}) if notice else answer
+                pieces.append(ABSTAIN_TEXT)
+                yield TextDelta(text=ABSTAIN_TEXT)
+            # The judge is consulted only for sentences that are not word-for-word quotes of their sources.
+            answer = build_answer(question, "".join(pieces), sources, self.judge, backend=answerer.name,
+                                  model=answerer.model, seconds=time.perf_counter() - started)
+        yield answer.model_copy(update={"notice": " ".join(notices)}) if notices else answer
+
+    def _strict(
+        self, question: str, answerer: "Answerer", sources: list[Citation], started: float, notices: list[str],
+    ) -> Generator[Event, None, Answer]:
+        """A generated answer, shown a verified sentence at a time; when none holds, the extractive answer."""
+        from .backends.base import is_abstention
+        from .citations import build_answer
+        from .strict import StrictVerifier
+
+        verifier = StrictVerifier(sources, self.judge)
+        for delta in answerer.stream(question, sources):
+            for shown in verifier.feed(delta):
+                yield TextDelta(text=shown)
+        for shown in verifier.finish():
+            yield TextDelta(text=shown)
+        if verifier.kept:
+            answer = build_answer(question, verifier.text, sources, self.judge, backend=answerer.name,
+                                  model=answerer.model, seconds=time.perf_counter() - started)
+            return answer.model_copy(update={"withheld": verifier.withheld})
+        # Nothing the model wrote is supported (or it declined): the reader's quotes, or a plain abstention.
+        fallback = self.answerer("extractive")
+        text = "".join(fallback.stream(question, sources))
+        answer = build_answer(question, text, sources, self.judge, backend=fallback.name, model=fallback.model,
+                              seconds=time.perf_counter() - started)
+        if not answer.abstained:
+            declined = is_abstention(verifier.raw)
+            notices.append(f"{answerer.name} {'found no answer' if declined else 'wrote nothing the sources support'}; "
+                           "these are the sentences of the sources that answer")
+        yield TextDelta(text=answer.text)
+        return answer.model_copy(update={"withheld": verifier.withheld})
 
     def ask(self, question: str, backend: str | None = None, top_k: int | None = None) -> Answer:
         """Answer a question from the corpus, with citations, or abstain."""

@@ -61,7 +61,8 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
     moved = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     out: list[tuple[str, tuple[int, ...]]] = []
     orphaned: tuple[int, ...] = ()  # markers of a piece with no words (a lone "[2]", a ">>>" line)
-    for piece in _cited_pieces(moved):
+    for a, b in _cited_spans(moved):
+        piece = moved[a:b]
         nums = tuple(dict.fromkeys(n for g in _MARKER.findall(piece) for n in _numbers(g)))
         bare = " ".join(_MARKER.sub("", piece).split())
         bare = re.sub(r"\s+([.,;:!?])", r"\1", bare)
@@ -80,7 +81,7 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
-def _cited_pieces(text: str) -> list[str]:
+def _cited_spans(text: str) -> list[tuple[int, int]]:
     """The sentences of an answer. A marker ends its sentence when what follows does not carry the sentence
     on ("… 20 billion yen [1] and …" goes on): a quoted line with no full stop (a code line, a heading) is
     then not run into the next quote."""
@@ -91,7 +92,7 @@ def _cited_pieces(text: str) -> list[str]:
         if following and rest[:1].isspace() and not following[0].islower() and following[0] not in ",;:.!?)]([":
             cuts.append(match.end())
     cuts.append(len(text))
-    return [text[a:b][x:y] for a, b in zip(cuts, cuts[1:]) for x, y in sentence_spans(text[a:b])]
+    return [(a + x, a + y) for a, b in zip(cuts, cuts[1:]) for x, y in sentence_spans(text[a:b])]
 
 
 def _squash(text: str) -> str:

@@ -177,6 +177,8 @@ def _print_sources(answer) -> None:
             click.echo(f"    \"{c.text[a - c.start : b - c.start] if a is not None else c.sentence}\"")
     for s in answer.unverified:
         click.secho(f"unverified: {s.text}", fg="yellow")
+    for s in answer.withheld:
+        click.secho(f"withheld ({s.reason}): {s.text}", dim=True)
     if answer.removed_citations:
         click.secho(f"removed citations with no source: {answer.removed_citations}", fg="yellow")
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     llm: str = Field(
         "extractive", description="Answerer: 'extractive' (offline, quotes the sources) or 'openai' (any compatible endpoint)."
     )
+    strict: bool = Field(
+        True, description="Generated answers show only sentences that the judge finds supported by their citations; "
+        "the rest are withheld (answer.withheld). Off: the model's text as written, unsupported sentences flagged.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected with a message.")
 
     # OpenAI-compatible generation (OpenAI, vLLM, Ollama, llama.cpp server).

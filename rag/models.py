@@ -36,6 +36,7 @@ class AnswerSentence(_Frozen):
     citations: tuple[int, ...] = ()
     supported: bool = Field(description="True when the cited passages were judged to support the sentence.")
     score: float = 0.0
+    reason: str = Field("", description="Why a withheld sentence was not shown.")
 
 
 class Answer(_Frozen):
@@ -49,11 +50,14 @@ class Answer(_Frozen):
     backend: str = ""
     model: str = ""
     seconds: float = 0.0
-    notice: str | None = Field(None, description="Why the index may not be current (an ingest running or stopped).")
+    notice: str | None = Field(None, description="What to know beside the answer: the index being written, "
+                               "a model's answer replaced by quotes.")
+    withheld: list[AnswerSentence] = Field(
+        default_factory=list, description="Generated sentences not shown (strict mode): unsupported or uncited.")
 
     @property
     def unverified(self) -> list[AnswerSentence]:
-        """Sentences whose citations were not judged to support them."""
+        """Sentences whose citations were not judged to support them (shown only when strict is off)."""
         return [s for s in self.sentences if not s.supported]
 
 

@@ -275,31 +275,33 @@ async def test_endpoint_down_is_an_error_notification(assistant, index_settings)
         assert not app.turns  # a failed answer is not saved
 
 
-async def test_openai_answer_streams_in_and_unsupported_sentences_are_marked(make_app, fake_llm) -> None:
+async def test_openai_answer_streams_in_verified_sentences_and_withholds_the_rest(make_app, fake_llm) -> None:
     gate = threading.Event()
     supported = "Claude now writes more than 80 percent of the code that gets merged into Anthropic's codebase [1]."
     unsupported = "Penguins run the company cafeteria on Tuesdays [1]."
-    fake_llm.script(Reply.text(f"{supported} {unsupported}", pieces=6, gate=gate, gate_after=2, gate_timeout=30))
+    fake_llm.script(Reply.text(f"{supported} {unsupported} And more.", pieces=6, gate=gate, gate_after=4,
+                               gate_timeout=30))
     app = make_app(llm="openai")
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         await pilot.click("#question")
         app.query_one("#question").value = QUESTION  # type: ignore[attr-defined]
         await pilot.press("enter")
-        # The server holds the rest of the answer: what arrived so far is already on screen.
+        # The server holds the rest of the answer: the first sentence is complete, verified and on screen.
         await wait_for(pilot, lambda: bool(app.query(AnswerView)) and bool(app.query_one(AnswerView).streamed_text))
         view = app.query_one(AnswerView)
         assert view.answer is None and view.has_class("-pending")
-        assert supported.startswith(view.streamed_text)
-        await wait_for(pilot, lambda: view.query_one(Markdown).source == view.streamed_text)
+        assert view.streamed_text.startswith("Claude now writes more than 80 percent")
         gate.set()
 
-        await wait_for(pilot, lambda: app.busy is None)
+        marked = view.query_one(".unverified", Static)
+        await wait_for(pilot, lambda: app.busy is None and view.answer is not None and marked.display)
         answer = view.answer
         assert answer is not None and answer.backend == "openai"
-        assert [s.text for s in answer.unverified] == ["Penguins run the company cafeteria on Tuesdays."]
-        marked = view.query_one(".unverified", Static)
-        assert marked.display and "⚠" in str(marked.content) and "Penguins" in str(marked.content)
+        assert "Penguins" not in answer.text and "Penguins" not in view.query_one(Markdown).source
+        assert [s.text for s in answer.withheld] == ["Penguins run the company cafeteria on Tuesdays.", "And more."]
+        assert answer.unverified == [] and all(s.supported for s in answer.sentences)
+        assert "Withheld" in str(marked.content) and "Penguins" in str(marked.content)
 
 
 async def test_switch_backend_from_the_palette(make_app, fake_llm) -> None:

@@ -33,6 +33,9 @@ def notes_content(answer: Answer) -> Content | None:
     if answer.unverified:
         lines.append("⚠ Not verified by the cited sources:")
         lines += [f"  • {sentence.text}" for sentence in answer.unverified]
+    if answer.withheld:  # never part of the answer; listed so that nothing the model said is hidden
+        lines.append("Withheld, not supported by the sources:")
+        lines += [f"  • {sentence.text} ({sentence.reason})" for sentence in answer.withheld]
     return Content("\n".join(lines)) if lines else None
 
 
