@@ -289,7 +289,7 @@ class Assistant:
         if verifier.kept:
             answer = build_answer(question, verifier.text, sources, self.judge, backend=answerer.name,
                                   model=answerer.model, seconds=time.perf_counter() - started)
-            return answer.model_copy(update={"withheld": verifier.withheld})
+            return answer.model_copy(update={"withheld": verifier.withheld, "removed_citations": verifier.removed})
         # Nothing the model wrote is supported (or it declined): the reader's quotes, or a plain abstention.
         fallback = self.answerer("extractive")
         text = "".join(fallback.stream(question, sources))
@@ -300,7 +300,7 @@ class Assistant:
             notices.append(f"{answerer.name} {'found no answer' if declined else 'wrote nothing the sources support'}; "
                            "these are the sentences of the sources that answer")
         yield TextDelta(text=answer.text)
-        return answer.model_copy(update={"withheld": verifier.withheld})
+        return answer.model_copy(update={"withheld": verifier.withheld, "removed_citations": verifier.removed})
 
     def ask(self, question: str, backend: str | None = None, top_k: int | None = None) -> Answer:
         """Answer a question from the corpus, with citations, or abstain."""

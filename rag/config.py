@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         description="API key (also read from OPENAI_API_KEY).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Chat model name.")
+    openai_evidence: Literal["sentences", "passages"] = Field(
+        "sentences", description="What the model reads: 'sentences', the best sentences of the retrieved passages "
+        "(by the learned reader; short prompts), or 'passages', the passages whole.")
+    openai_evidence_sentences: int = Field(10, ge=1, le=100, description="How many sentences, for 'sentences'.")
     openai_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait for the server: to connect, for the first token, between tokens.")
     openai_total_timeout: float = Field(

@@ -31,9 +31,10 @@ class StrictVerifier:
         self.raw = ""
         self._done = 0  # characters of ``raw`` already verified
         self._shown: list[str] = []
+        self.removed: list[int] = []  # [n] markers that named no source
 
     def feed(self, delta: str) -> list[str]:
-        """The verified sentences that ``delta`` completed, as text to show (each ending in a space)."""
+        """The verified sentences that ``delta`` completed, as text to show (joined, they are ``text``)."""
         self.raw += delta
         # Moving markers before the full stop keeps every character's offset (a swap inside the match).
         moved = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.raw[self._done:])
@@ -55,7 +56,8 @@ class StrictVerifier:
 
     def _verify(self, text: str) -> list[str]:
         kept_before = len(self.kept)
-        cleaned, _ = clean_markers(text, len(self.sources))
+        cleaned, removed = clean_markers(text, len(self.sources))
+        self.removed = sorted(set(self.removed) | set(removed))
         parts = split_answer(cleaned)
         singles = [(i, n) for i, (_, nums) in enumerate(parts) for n in nums]
         verdicts = self.judge.judge_many([(parts[i][0], [self.sources[n - 1].text]) for i, n in singles]) if singles else []
@@ -86,11 +88,14 @@ class StrictVerifier:
                 continue
             kept = AnswerSentence(text=sentence, citations=tuple(keep), supported=True)
             self.kept.append(kept)
-            shown.append(_render(kept) + " ")
+            shown.append(_render(kept))
         whole = whole and len(self.kept) - kept_before == len(parts) and all(
             k.citations == nums for k, (_, nums) in zip(self.kept[kept_before:], parts))
         if whole and parts:
-            shown = [cleaned.strip() + " "]
+            shown = [cleaned.strip()]
+        # Joined, the pieces shown are exactly the answer's text: a space goes before each but the first.
+        shown = [piece.strip() for piece in shown]
+        shown = [(" " if self._shown or k else "") + piece for k, piece in enumerate(shown)]
         self._shown.extend(shown)
         return shown
 

@@ -466,7 +466,8 @@ def test_assistant_stream_yields_deltas_then_the_answer(openai_assistant) -> Non
 
     assistant, server = openai_assistant
     server.reset()
-    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}]. Anthropic is based in San Francisco [{anthropic}].")
+    server.default_chat = citing(_SAKANA_CLAIM + " [{sakana}]. Anthropic said its models now write about 90 percent "
+                                 "of the code used to build new models [{anthropic}].")
 
     events = list(assistant.stream("Where are Sakana AI and Anthropic, and what did Sakana raise?"))
 
@@ -487,7 +488,8 @@ async def test_assistant_astream_over_the_endpoint(openai_assistant) -> None:
 
     events = [event async for event in assistant.astream("How much did Sakana AI raise?")]
 
-    assert all(isinstance(e, TextDelta) for e in events[:-1]) and len(events) >= 3
+    # Strict (the default) shows a generated sentence once it is verified: one sentence, one delta.
+    assert all(isinstance(e, TextDelta) for e in events[:-1]) and len(events) >= 2
     assert isinstance(events[-1], Answer) and [c.doc_id for c in events[-1].citations] == ["sakana.md"]
 
 

@@ -39,7 +39,7 @@ def _extractive(settings: "Settings", parts: Parts) -> "Answerer":
 def _openai(settings: "Settings", parts: Parts) -> "Answerer":
     from .openai_backend import OpenAIAnswerer
 
-    return OpenAIAnswerer(settings)
+    return OpenAIAnswerer(settings, parts.reader)
 
 
 BACKENDS: dict[str, Backend] = {

@@ -16,13 +16,16 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ..errors import BackendError
+from ..guard import strip_instructions
 from ..models import Citation
+from ..nlp import sentence_spans
 from .base import ABSTAIN_TEXT
 from .bounded_http import Deadline
 from .openai_client import make_client
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..reader import Reader
 
 SYSTEM_PROMPT = f"""\
 You answer questions using only the numbered sources in the user's message.
@@ -45,9 +48,10 @@ _MAX_DETAIL = 160  # characters of a server's own error message worth quoting
 
 
 def format_sources(sources: Sequence[Citation]) -> str:
-    """The sources as delimited blocks numbered 1..k, in the order given (``[n]`` is ``sources[n-1]``)."""
+    """The sources as delimited blocks, each under its own number (the [n] that cites it)."""
     blocks = []
-    for number, source in enumerate(sources, start=1):
+    for source in sources:
+        number = source.number
         title = html.escape(source.title, quote=True)
         doc_id = html.escape(source.doc_id, quote=True)
         text = _SOURCE_TAG.sub(r"&lt;\1", source.text.strip())
@@ -65,13 +69,35 @@ def build_messages(question: str, sources: Sequence[Citation]) -> list[dict[str,
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+def evidence(question: str, sources: Sequence[Citation], reader: "Reader", sentences: int) -> list[Citation]:
+    """The passages cut down to their best sentences (by the learned reader), in passage order and under their
+    own numbers: a small model reads ~300 tokens instead of ~1,200, and answers faster and closer to the point.
+    A sentence the reader takes for an instruction to the assistant is never shown."""
+    from ..reader.assemble import is_instruction
+    from ..reader.question import analyse
+
+    ranked = [r for r in reader.rank(analyse(question), sources) if r.features and not is_instruction(r)]
+    chosen: dict[int, set[int]] = {}
+    for r in ranked[:sentences]:
+        chosen.setdefault(r.candidate.source, set()).add(r.candidate.position)
+    shown = []
+    for index, positions in sorted(chosen.items()):
+        source = sources[index]
+        spans = sentence_spans(source.text)
+        text = " … ".join(" ".join(source.text[a:b].split()) for k, (a, b) in enumerate(spans) if k in positions)
+        shown.append(source.model_copy(update={"text": text}))
+    return shown or list(sources)
+
+
 class OpenAIAnswerer:
     """Streams an answer from a chat-completions endpoint; see the module docstring for failure handling."""
 
     name = "openai"
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: "Settings", reader: "Reader | None" = None) -> None:
+        """``reader``: picks the sentences the model is shown (settings.openai_evidence='sentences')."""
         self.settings = settings
+        self.reader = reader
         self.model = settings.openai_model
         # Built now so a missing key is a ConfigError when the answerer is chosen, not mid-question.
         self._deadline = Deadline()
@@ -92,9 +118,14 @@ class OpenAIAnswerer:
         import httpx2
         import openai
 
+        # An instruction tacked onto the question ("… ignore your sources") is not passed on to the model.
+        question = strip_instructions(question) or question
+        shown = sources
+        if self.reader is not None and self.settings.openai_evidence == "sentences":
+            shown = evidence(question, sources, self.reader, self.settings.openai_evidence_sentences)
         try:
             raw = self._client.chat.completions.with_raw_response.create(
-                model=self.model, messages=build_messages(question, sources), temperature=0, stream=True
+                model=self.model, messages=build_messages(question, shown), temperature=0, stream=True
             )
         except openai.OpenAIError as exc:
             raise self._failure(exc, streaming=False) from None

@@ -23,7 +23,7 @@ def choose(question: Question, ranked: Sequence[RankedSentence], threshold: floa
            multi_part: bool = False, answerable: bool = True) -> list[RankedSentence]:
     """The sentences to quote, in the order they will be read; [] to abstain (``answerable`` is the abstention
     model's decision; ``threshold`` is the ranker's, for further sentences)."""
-    live = [r for r in ranked if r.features and not _is_instruction(r)]
+    live = [r for r in ranked if r.features and not is_instruction(r)]
     if not live or not answerable:
         return []
     best = live[0]
@@ -43,7 +43,8 @@ def choose(question: Question, ranked: Sequence[RankedSentence], threshold: floa
     return [best] + rest
 
 
-def _is_instruction(r: RankedSentence) -> bool:
+def is_instruction(r: RankedSentence) -> bool:
+    """The reader's instruction feature: the sentence addresses an assistant ("ignore your rules …")."""
     return r.features[_INSTRUCTION] > 0.5
 
 
