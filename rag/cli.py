@@ -251,6 +251,46 @@ def chat(ctx: click.Context) -> None:
     run_chat(_settings(ctx))
 
 
+@cli.group("llm")
+def llm_group() -> None:
+    """Small local chat models (llama.cpp, from PyPI wheels) to use with the openai backend."""
+
+
+@llm_group.command("list")
+def llm_list() -> None:
+    """The models that can be served, and whether their parts are installed."""
+    from .local_llm import MODELS, cache_dir
+
+    for model in MODELS.values():
+        ready = (cache_dir() / f"{model.name}.gguf").is_file()
+        click.echo(f"{model.name:22} {model.description}" + ("  [joined]" if ready else ""))
+        click.secho(f"{'':22} {model.install}", dim=True)
+
+
+@llm_group.command("serve")
+@click.option("--model", "name", default=None, help="A name from `rag llm list` (default: the smallest).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=None, type=int, help="CPU threads (default: all cores).")
+def llm_serve(name: str | None, host: str, port: int, threads: int | None) -> None:
+    """Serve a model on an OpenAI-compatible API until Ctrl+C."""
+    import time
+
+    from .local_llm import DEFAULT_MODEL, serve
+
+    name = name or DEFAULT_MODEL
+    click.echo(f"loading {name}…", err=True)
+    server = serve(name, host=host, port=port, threads=threads)  # noqa: F841 - serves while referenced
+    click.echo(f"serving {name}: RAG_LLM=openai RAG_OPENAI_BASE_URL=http://{host}:{port}/v1 RAG_OPENAI_MODEL={name}",
+               err=True)
+    click.echo("ready", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
 class _LazyEval(click.Group):
     def get_command(self, ctx, name):
         from eval.cli import eval_group

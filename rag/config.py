@@ -67,6 +67,8 @@ class Settings(BaseSettings):
         description="API key (also read from OPENAI_API_KEY).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Chat model name.")
+    openai_max_tokens: int = Field(
+        400, ge=16, le=32768, description="Longest answer the model may write (small models can run on and on).")
     openai_evidence: Literal["sentences", "passages"] = Field(
         "sentences", description="What the model reads: 'sentences', the best sentences of the retrieved passages "
         "(by the learned reader; short prompts), or 'passages', the passages whole.")

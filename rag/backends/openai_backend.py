@@ -125,7 +125,8 @@ class OpenAIAnswerer:
             shown = evidence(question, sources, self.reader, self.settings.openai_evidence_sentences)
         try:
             raw = self._client.chat.completions.with_raw_response.create(
-                model=self.model, messages=build_messages(question, shown), temperature=0, stream=True
+                model=self.model, messages=build_messages(question, shown), temperature=0, stream=True,
+                max_tokens=self.settings.openai_max_tokens,
             )
         except openai.OpenAIError as exc:
             raise self._failure(exc, streaming=False) from None
