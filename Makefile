@@ -20,7 +20,7 @@ test: $(STAMP)
 
 train: $(STAMP)
 	cd train && ../$(BIN)/python reader.py pairs && ../$(BIN)/python judge.py pairs
-	cd train && ../$(BIN)/python cross_encoder.py && ../$(BIN)/python reader.py fit && ../$(BIN)/python judge.py fit
+	cd train && ../$(BIN)/python cross_encoder.py && ../$(BIN)/python export_onnx.py && ../$(BIN)/python reader.py fit && ../$(BIN)/python judge.py fit
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

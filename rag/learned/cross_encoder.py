@@ -20,6 +20,7 @@ import numpy as np
 from . import WEIGHTS_DIR
 
 Task = Literal["question", "claim"]
+Runtime = Literal["onnx", "torch"]
 DEFAULT_PATH = WEIGHTS_DIR / "cross-encoder"
 MAX_TOKENS = {"question": 128, "claim": 256}
 
@@ -29,27 +30,24 @@ def pair_text(task: Task, first: str) -> str:
 
 
 class CrossEncoder:
-    """Scores (first, second) pairs for a task. Loading takes about a second; scores are kept per pair."""
+    """Scores (first, second) pairs for a task; scores are kept per pair.
 
-    def __init__(self, path: Path | str = DEFAULT_PATH, cache_size: int = 20_000) -> None:
+    ``runtime`` 'onnx' (the default) runs ``model.onnx`` on onnxruntime, a fraction of a second to load; 'torch'
+    loads the same weights with transformers (seconds). Both read the fp16 weights as fp32, so their logits agree
+    to float rounding (``tests/test_runtimes.py``).
+    """
+
+    def __init__(self, path: Path | str = DEFAULT_PATH, cache_size: int = 20_000, runtime: Runtime = "onnx") -> None:
         from ..embeddings import offline_environment
 
         offline_environment()
-        import torch
-        import transformers
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
         self.path = Path(path)
         if not (self.path / "config.json").is_file():
             from ..errors import ConfigError
 
             raise ConfigError(f"no cross-encoder weights in {self.path}: the package is incomplete (see train/README.md)")
-        self._torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
-        self.model = AutoModelForSequenceClassification.from_pretrained(str(self.path), dtype=torch.float32)
-        self.model.eval()
+        self.runtime = runtime
+        self._batch = _TorchBatch(self.path) if runtime == "torch" else _OnnxBatch(self.path)
         self.model_id = f"cross-encoder:{_digest(self.path)}"
         self._cache: OrderedDict[str, float] = OrderedDict()
         self._cache_size = cache_size
@@ -70,10 +68,11 @@ class CrossEncoder:
         if todo:
             # Shortest first: a batch pads to its longest pair.
             todo.sort(key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-            for lo in range(0, len(todo), batch_size):
-                chunk = todo[lo : lo + batch_size]
-                logits = self._forward(task, [pairs[i] for i in chunk])
-                out[chunk] = logits
+            size = min(batch_size, self._batch.group)
+            chunks = [todo[lo : lo + size] for lo in range(0, len(todo), size)]
+            logits = self._batch.map(lambda chunk: self._batch.forward(task, [pairs[i] for i in chunk]), chunks)
+            for chunk, values in zip(chunks, logits):
+                out[chunk] = values
             with self._lock:
                 for i in todo:
                     self._cache[keys[i]] = float(out[i])
@@ -81,13 +80,72 @@ class CrossEncoder:
                     self._cache.popitem(last=False)
         return out
 
-    def _forward(self, task: Task, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        torch = self._torch
-        enc = self.tokenizer(
-            [pair_text(task, a) for a, _ in pairs], [" ".join(b.split()) for _, b in pairs], padding=True,
-            truncation="only_second", max_length=MAX_TOKENS[task], return_tensors="pt",
-        )
-        with torch.inference_mode():
+
+def _texts(task: Task, pairs: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    return [pair_text(task, a) for a, _ in pairs], [" ".join(b.split()) for _, b in pairs]
+
+
+class _OnnxBatch:
+    """model.onnx on onnxruntime with the ``tokenizers`` library: no torch, no transformers."""
+
+    group = 16  # pairs per run; the runs of one call go to every core at once
+
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        from .runtime import Parallel, session
+
+        self._session = session(path / "model.onnx", path / "model.safetensors",
+                                fix="rerun train/export_onnx.py after training the cross-encoder")
+        self._tokenizers: dict[tuple[Task, str], Tokenizer] = {}
+        for task, limit in MAX_TOKENS.items():
+            for strategy in ("only_second", "longest_first"):
+                tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+                tokenizer.enable_truncation(limit, strategy=strategy)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                self._tokenizers[task, strategy] = tokenizer
+        self.map = Parallel().map
+
+    def forward(self, task: Task, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        firsts, seconds = _texts(task, pairs)
+        try:
+            encoded = self._tokenizers[task, "only_second"].encode_batch(list(zip(firsts, seconds)))
+        except Exception:  # a first segment longer than the window alone: cut both, as the torch runtime does
+            encoded = self._tokenizers[task, "longest_first"].encode_batch(list(zip(firsts, seconds)))
+        feed = {name: np.array([getattr(e, attr) for e in encoded], dtype=np.int64)
+                for name, attr in (("input_ids", "ids"), ("token_type_ids", "type_ids"), ("attention_mask", "attention_mask"))}
+        return self._session.run(None, feed)[0].astype(np.float32, copy=False)
+
+
+class _TorchBatch:
+    """The same weights with transformers and torch (seconds to import and load)."""
+
+    group = 1 << 30  # torch spreads one batch over the cores itself
+
+    def __init__(self, path: Path) -> None:
+        import torch
+        import transformers
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32)
+        self.model.eval()
+
+    def map(self, work, chunks):
+        return [work(chunk) for chunk in chunks]
+
+    def forward(self, task: Task, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        firsts, seconds = _texts(task, pairs)
+        try:
+            enc = self.tokenizer(firsts, seconds, padding=True, truncation="only_second", max_length=MAX_TOKENS[task],
+                                 return_tensors="pt")
+        except Exception:  # a first segment longer than the window alone: cut both
+            enc = self.tokenizer(firsts, seconds, padding=True, truncation="longest_first",
+                                 max_length=MAX_TOKENS[task], return_tensors="pt")
+        with self._torch.inference_mode():
             return self.model(**enc).logits[:, 0].float().numpy()
 
 
