@@ -60,9 +60,9 @@ class OnnxEmbedder:
 
     model_id = LOCAL_MODEL_ID
     runtime = "onnx"
-    # A large call is cut into groups of this many texts of like length, run on every core at once: less
-    # padding than one big batch, and each core works on its own run (no intra-op synchronisation).
-    GROUP = 16
+    # A large call is cut into groups of like length, run on every core at once: less padding than one big
+    # batch, and each core works on its own run (no intra-op synchronisation). About 16 chunks per group.
+    GROUP_CHARS = 12_000
 
     def __init__(self, batch_size: int = 64) -> None:
         offline_environment()
@@ -113,7 +113,7 @@ class OnnxEmbedder:
         texts = list(texts)
         if len(texts) <= SMALL_BATCH and sum(len(t) for t in texts) <= SMALL_BATCH_CHARS:
             return self._run(texts)  # a question, a claim, a few sentences: one run on one core
-        groups = length_groups([len(t) for t in texts], min(self.GROUP, self.batch_size))
+        groups = length_groups([len(t) for t in texts], self._parallel.threads, self.GROUP_CHARS)
         rows = self._parallel.map(lambda group: self._run([texts[i] for i in group]), groups)
         return stack(rows, groups, self.dimension, np.float32)
 

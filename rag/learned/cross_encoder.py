@@ -13,11 +13,14 @@ import hashlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 
 from . import WEIGHTS_DIR
+
+if TYPE_CHECKING:
+    import tokenizers
 
 Task = Literal["question", "claim"]
 Runtime = Literal["onnx", "torch"]
@@ -66,10 +69,8 @@ class CrossEncoder:
                 else:
                     out[i] = hit
         if todo:
-            # Shortest first: a batch pads to its longest pair.
-            todo.sort(key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-            size = min(batch_size, self._batch.group)
-            chunks = [todo[lo : lo + size] for lo in range(0, len(todo), size)]
+            chunks = self._batch.groups([len(pairs[i][0]) + len(pairs[i][1]) for i in todo], batch_size)
+            chunks = [[todo[j] for j in chunk] for chunk in chunks]
             logits = self._batch.map(lambda chunk: self._batch.forward(task, [pairs[i] for i in chunk]), chunks)
             for chunk, values in zip(chunks, logits):
                 out[chunk] = values
@@ -88,30 +89,44 @@ def _texts(task: Task, pairs: Sequence[tuple[str, str]]) -> tuple[list[str], lis
 class _OnnxBatch:
     """model.onnx on onnxruntime with the ``tokenizers`` library: no torch, no transformers."""
 
-    group = 16  # pairs per run; the runs of one call go to every core at once
+    GROUP_CHARS = 6_000  # about 16 pairs of a question and a sentence per run
 
     def __init__(self, path: Path) -> None:
-        from tokenizers import Tokenizer
-
         from .runtime import Parallel, session
 
         self._session = session(path / "model.onnx", path / "model.safetensors",
                                 fix="rerun train/export_onnx.py after training the cross-encoder")
-        self._tokenizers: dict[tuple[Task, str], Tokenizer] = {}
-        for task, limit in MAX_TOKENS.items():
-            for strategy in ("only_second", "longest_first"):
-                tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-                tokenizer.enable_truncation(limit, strategy=strategy)
-                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                self._tokenizers[task, strategy] = tokenizer
-        self.map = Parallel().map
+        self._path = path
+        self._tokenizers: dict[tuple[Task, str], "tokenizers.Tokenizer"] = {}
+        self._tokenizer_lock = threading.Lock()
+        self._parallel = Parallel()
+        self.map = self._parallel.map
+
+    def groups(self, lengths: list[int], batch_size: int) -> list[list[int]]:
+        """The runs of one call go to every core at once, in groups of like length and equal work."""
+        from .runtime import length_groups
+
+        return length_groups(lengths, self._parallel.threads, self.GROUP_CHARS)
+
+    def _tokenizer(self, task: Task, strategy: str):
+        """One tokenizer per task and truncation (its settings are its state), made when first needed."""
+        with self._tokenizer_lock:
+            found = self._tokenizers.get((task, strategy))
+            if found is None:
+                from tokenizers import Tokenizer
+
+                found = Tokenizer.from_file(str(self._path / "tokenizer.json"))
+                found.enable_truncation(MAX_TOKENS[task], strategy=strategy)
+                found.enable_padding(pad_id=0, pad_token="[PAD]")
+                self._tokenizers[task, strategy] = found
+            return found
 
     def forward(self, task: Task, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         firsts, seconds = _texts(task, pairs)
         try:
-            encoded = self._tokenizers[task, "only_second"].encode_batch(list(zip(firsts, seconds)))
+            encoded = self._tokenizer(task, "only_second").encode_batch(list(zip(firsts, seconds)))
         except Exception:  # a first segment longer than the window alone: cut both, as the torch runtime does
-            encoded = self._tokenizers[task, "longest_first"].encode_batch(list(zip(firsts, seconds)))
+            encoded = self._tokenizer(task, "longest_first").encode_batch(list(zip(firsts, seconds)))
         feed = {name: np.array([getattr(e, attr) for e in encoded], dtype=np.int64)
                 for name, attr in (("input_ids", "ids"), ("token_type_ids", "type_ids"), ("attention_mask", "attention_mask"))}
         return self._session.run(None, feed)[0].astype(np.float32, copy=False)
@@ -119,8 +134,6 @@ class _OnnxBatch:
 
 class _TorchBatch:
     """The same weights with transformers and torch (seconds to import and load)."""
-
-    group = 1 << 30  # torch spreads one batch over the cores itself
 
     def __init__(self, path: Path) -> None:
         import torch
@@ -133,6 +146,12 @@ class _TorchBatch:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32)
         self.model.eval()
+
+    def groups(self, lengths: list[int], batch_size: int) -> list[list[int]]:
+        """Batches of ``batch_size``, shortest first (a batch pads to its longest pair); torch spreads each
+        batch over the cores itself."""
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        return [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
 
     def map(self, work, chunks):
         return [work(chunk) for chunk in chunks]

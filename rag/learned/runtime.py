@@ -97,10 +97,23 @@ class Parallel:
         return list(self._pool.map(work, groups))
 
 
-def length_groups(lengths: Sequence[int], size: int) -> list[list[int]]:
-    """Indices in groups of at most ``size`` texts of like length: a batch pads to its longest text."""
+def length_groups(lengths: Sequence[int], parts: int, most: int) -> list[list[int]]:
+    """Indices in groups of like length (a batch pads to its longest text), at least ``parts`` of them when
+    there are enough texts (one per core) and at most ``most`` characters each, of about equal total length
+    so that the cores finish together."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    return [order[lo : lo + size] for lo in range(0, len(order), size)]
+    total = sum(lengths)
+    count = min(len(order), max(parts, -(-total // most)))
+    groups: list[list[int]] = []
+    done = 0
+    for i in order:
+        # A new group starts when this one holds its share of what is left to place.
+        left = count - len(groups)
+        if not groups or (left > 0 and done >= total * len(groups) / count):
+            groups.append([])
+        groups[-1].append(i)
+        done += lengths[i]
+    return groups
 
 
 def stack(rows: "list[np.ndarray]", groups: list[Sequence[int]], width: int, dtype) -> "np.ndarray":
