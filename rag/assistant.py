@@ -102,11 +102,14 @@ class Assistant:
         index. The chat calls this in the background at start-up; calling it again costs nothing."""
         from .errors import NoIndexError
 
-        self.embedder.embed(["warm-up"])  # a runtime's first run allocates its buffers
+        # A runtime's first runs allocate their buffers and start its worker threads: one small batch, and one
+        # large enough to be shared out over the cores as a reader's sentences are.
+        self.embedder.embed(["warm-up"])
+        self.embedder.embed([f"warm-up {i} " + "word " * 400 for i in range(2)])
         self.answerer()
         self.judge  # noqa: B018 - built on first use
         if self._cross_encoder is not None:  # the reader or the combined judge uses it
-            self._cross_encoder.score("question", [("warm-up", "warm-up")])
+            self._cross_encoder.score("question", [(f"warm-up {i}", "warm-up") for i in range(2)])
         try:
             self.retriever.retrieve("warm-up", 1)  # opens the store and the keyword index, reads the vectors
         except NoIndexError:
