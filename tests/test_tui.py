@@ -254,7 +254,8 @@ async def test_models_load_at_start_up_and_an_early_question_says_loading_the_mo
             view = app.query(AnswerView).last()
             assert "Loading the model" in str(view.query_one(".placeholder", Static).render())
             release.set()
-            await wait_for(pilot, lambda: app.busy is None and app.models_ready)
+            # The answer is on the view once it has finished (app.busy is cleared a moment before).
+            await wait_for(pilot, lambda: view.answer is not None and app.models_ready)
             await pilot.pause()
             assert EXPECTED in view.answer.text  # type: ignore[union-attr]
             assert not bar.loading_model and "loading the model" not in str(bar.render())
@@ -272,7 +273,7 @@ async def test_a_question_after_the_models_loaded_is_answered_without_waiting_on
         await pilot.press("enter")
         view = app.query(AnswerView).last()
         assert "Searching the documents" in str(view.query_one(".placeholder", Static).render())
-        await wait_for(pilot, lambda: app.busy is None)
+        await wait_for(pilot, lambda: view.answer is not None)
         assert EXPECTED in view.answer.text  # type: ignore[union-attr]
 
 
