@@ -224,8 +224,9 @@ async def test_first_frame_shows_loading_while_the_index_opens(assistant, index_
         release.set()
 
 
-async def test_models_load_at_start_up_and_an_early_question_says_loading_the_model(index_settings) -> None:
-    # A fresh Assistant (nothing loaded yet) whose background load and answer wait for the test's say-so.
+async def test_models_load_at_start_up_and_an_early_question_says_loading_the_model(assistant, index_settings) -> None:
+    # A fresh Assistant (nothing loaded yet; the shared one built the index) whose background load and answer
+    # wait for the test's say-so.
     release = threading.Event()
     fresh = Assistant(index_settings)
     warm, stream = fresh.warm, fresh.stream
@@ -255,7 +256,8 @@ async def test_models_load_at_start_up_and_an_early_question_says_loading_the_mo
             assert "Loading the model" in str(view.query_one(".placeholder", Static).render())
             release.set()
             # The answer is on the view once it has finished (app.busy is cleared a moment before).
-            await wait_for(pilot, lambda: view.answer is not None and app.models_ready)
+            await wait_for(pilot, lambda: (view.answer is not None or view.error is not None) and app.models_ready)
+            assert view.error is None, view.error
             await pilot.pause()
             assert EXPECTED in view.answer.text  # type: ignore[union-attr]
             assert not bar.loading_model and "loading the model" not in str(bar.render())
