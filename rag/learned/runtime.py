@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import struct
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
@@ -91,12 +92,14 @@ class Parallel:
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads or cpu_threads()
         self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()  # the chat's background load and a question may start it together
 
     def map(self, work: Callable[[Sequence[int]], T], groups: list[Sequence[int]]) -> list[T]:
         if self.threads == 1 or len(groups) == 1:
             return [work(g) for g in groups]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="rag-onnx")
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="rag-onnx")
         return list(self._pool.map(work, groups))
 
 
