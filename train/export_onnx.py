@@ -70,13 +70,13 @@ class BertGraph:
         self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(values, dtype=dtype), name))
         return name
 
-    def weight(self, key: str, transpose: bool = False, cast: bool = True) -> str:
+    def weight(self, key: str, cast: bool = True) -> str:
         """A float32 view of the tensor ``prefix + key``: external data, cast when stored as fp16 (unless
         ``cast`` is False: the caller casts what it takes from it)."""
         from onnx import TensorProto
 
         full = self.prefix + key
-        cache_key = f"{full}/{transpose}/{cast}"
+        cache_key = f"{full}/{cast}"
         if cache_key in self.loaded:
             return self.loaded[cache_key]
         meta = self.header[full]
@@ -89,11 +89,9 @@ class BertGraph:
         if not any(t.name == full for t in self.initializers):
             self.initializers.append(tensor)
         out = full
-        # Casts and transposes of constants are folded once when onnxruntime loads the graph.
+        # A cast of a constant is folded once, when onnxruntime loads the graph.
         if dtype != TensorProto.FLOAT and cast:
             out = self.op("Cast", [out], "f32", to=TensorProto.FLOAT)
-        if transpose:
-            out = self.op("Transpose", [out], "t", perm=[1, 0])
         self.loaded[cache_key] = out
         return out
 
@@ -123,20 +121,11 @@ class BertGraph:
                        self.weight(f"{key}.LayerNorm.bias"), self.weight(f"{key}.dense.bias")], domain=MS,
                        epsilon=LAYER_NORM_EPS)
 
-    def gelu(self, x: str) -> str:
-        """The exact (erf) GELU of BERT; onnxruntime fuses this pattern into one kernel."""
-        scaled = self.op("Div", [x, self.const("sqrt2", 2 ** 0.5, "float32")])
-        erf = self.op("Erf", [scaled])
-        one = self.op("Add", [erf, self.const("one", 1.0, "float32")])
-        half = self.op("Mul", [x, self.const("half", 0.5, "float32")])
-        return self.op("Mul", [half, one])
-
     def encoder(self, config: dict) -> tuple[str, str]:
         """BertModel's last hidden state [batch, tokens, hidden] and the float attention mask [batch, tokens]."""
         from onnx import TensorProto
 
-        heads, hidden = config["num_attention_heads"], config["hidden_size"]
-        head_size = hidden // heads
+        heads = config["num_attention_heads"]
         shape = self.op("Shape", ["input_ids"])
         length = self.op("Gather", [shape, self.const("one_index", 1, "int64")], axis=0)
         positions = self.op("Range", [self.const("zero_i64", 0, "int64"), length, self.const("one_i64", 1, "int64")])
@@ -149,8 +138,9 @@ class BertGraph:
         mask_index = self.op("Cast", ["attention_mask"], "mask_index", to=TensorProto.INT32)
         for i in range(config["num_hidden_layers"]):
             p = f"encoder.layer.{i}"
-            # onnxruntime's own fused kernels (com.microsoft): one QKV product and attention over every head,
-            # the residual add folded into the layer norm. Its optimiser does not find these in plain ops.
+            # onnxruntime's own fused kernels (com.microsoft): attention over every head with the q/k/v biases in
+            # one kernel, residual and bias folded into the layer norm, bias into GELU. Its optimiser did not find
+            # these in plain ops (measured: ~15% slower, no faster than torch).
             q, k, v = (self.matmul(x, f"{p}.attention.self.{n}") for n in ("query", "key", "value"))
             qkv_bias = self.op("Concat", [self.weight(f"{p}.attention.self.{n}.bias")
                                           for n in ("query", "key", "value")], "qkv_b", axis=0)
@@ -169,7 +159,8 @@ class BertGraph:
         inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
                   for n in ("input_ids", "token_type_ids", "attention_mask")]
         graph = helper.make_graph(self.nodes, "bert", inputs, outputs, initializer=self.initializers, doc_string=doc)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(MS, 1)], producer_name="rag-assistant train/export_onnx.py")
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(MS, 1)],
+                                  producer_name="rag-assistant train/export_onnx.py")
         model.ir_version = 8  # readable by every onnxruntime since 1.10
         for key, value in metadata.items():
             entry = model.metadata_props.add()
