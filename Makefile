@@ -20,11 +20,12 @@ test: $(STAMP)
 
 train: $(STAMP)
 	cd train && ../$(BIN)/python reader.py pairs && ../$(BIN)/python judge.py pairs
-	cd train && ../$(BIN)/python cross_encoder.py && ../$(BIN)/python reader.py fit && ../$(BIN)/python judge.py fit
+	cd train && ../$(BIN)/python cross_encoder.py && ../$(BIN)/python export_onnx.py && ../$(BIN)/python reader.py fit && ../$(BIN)/python judge.py fit
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf .rag $(VENV)

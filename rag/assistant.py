@@ -71,7 +71,7 @@ class Assistant:
             if self._cross_encoder is None:
                 from .learned.cross_encoder import CrossEncoder
 
-                self._cross_encoder = CrossEncoder()
+                self._cross_encoder = CrossEncoder(runtime=self.settings.model_runtime)
             return self._cross_encoder
 
     @property
@@ -96,6 +96,24 @@ class Assistant:
                     self.settings, self.answer_embedder if local else None, lambda: self.cross_encoder
                 )
             return self._judge
+
+    def warm(self) -> None:
+        """Load now what the first question would wait for: the models, the answerer and (if there is one) the
+        index. The chat calls this in the background at start-up; calling it again costs nothing."""
+        from .errors import NoIndexError
+
+        # A runtime's first runs allocate their buffers and start its worker threads: one small batch, and one
+        # large enough to be shared out over the cores as a reader's sentences are.
+        self.embedder.embed(["warm-up"])
+        self.embedder.embed([f"warm-up {i} " + "word " * 400 for i in range(2)])
+        self.answerer()
+        self.judge  # noqa: B018 - built on first use
+        if self._cross_encoder is not None:  # the reader or the combined judge uses it
+            self._cross_encoder.score("question", [(f"warm-up {i}", "warm-up") for i in range(2)])
+        try:
+            self.retriever.retrieve("warm-up", 1)  # opens the store and the keyword index, reads the vectors
+        except NoIndexError:
+            pass  # nothing to search yet: ingest builds it
 
     def _store(self, create: bool, settings: Settings | None = None) -> "VectorStore":
         from .store import VectorStore

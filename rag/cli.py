@@ -308,7 +308,22 @@ def eval_command() -> None:
     """Score answer quality offline: faithfulness, citations, retrieval, abstention."""
 
 
+def _fewer_malloc_arenas() -> None:
+    """glibc gives threads that allocate at the same time heaps of their own and keeps what each held: the
+    model runtime's worker threads made a cold `rag ask` ~35 MB larger (peak RSS 330 -> 295 MB with one heap,
+    no slower). Must run before any thread starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
+        pass
+
+
 def main() -> None:
+    _fewer_malloc_arenas()
     cli(prog_name="rag")
 
 

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "all-MiniLM-L6-v2", description="Embedding model id (for 'openai', e.g. text-embedding-3-small)."
     )
+    model_runtime: Literal["onnx", "torch"] = Field(
+        "onnx", description="Runtime of the local models (embedder, cross-encoder): 'onnx' (onnxruntime: loads in a "
+        "fraction of a second, no torch) or 'torch' (sentence-transformers and transformers: seconds to load). "
+        "Both give the same vectors and scores.",
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     embedding_base_url: str | None = Field(None, description="Embeddings endpoint; defaults to openai_base_url.")
     embedding_api_key: SecretStr | None = Field(None, description="Embeddings key; defaults to openai_api_key.")

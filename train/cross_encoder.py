@@ -5,7 +5,8 @@
 Reads train/data/reader_pairs.jsonl and train/data/judge_pairs.jsonl (made by ``reader.py pairs`` and
 ``judge.py pairs``), one binary cross-entropy objective for both tasks, the task named in the first segment.
 Seeded and single-process, so a rerun on the same data and library versions gives the same weights up to
-floating-point summation order. Saved as fp16 safetensors (the runtime reads them as fp32).
+floating-point summation order. Saved as fp16 safetensors (the runtime reads them as fp32); then
+``export_onnx.py`` (``make train`` runs it) rewrites the graph the onnx runtime reads them through.
 """
 
 from __future__ import annotations

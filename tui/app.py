@@ -1,7 +1,9 @@
 """``rag chat``: ask questions about the indexed documents, read the passages each answer cites.
 
-Everything slow (opening the index, retrieving, answering, ingesting) runs in thread workers and talks
-back to the UI with ``call_from_thread``; the first frame never waits for the embedding model.
+Everything slow (opening the index, loading the models, retrieving, answering, ingesting) runs in thread
+workers and talks back to the UI with ``call_from_thread``; the first frame never waits for a model. The models
+load in the background as soon as the index is open, so a question typed after that is answered at once; one
+typed sooner is taken and shows "Loading the model…" until its answer starts.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class ChatApp(App[None]):
         self.last_ingest: IngestReport | None = None
         # What a worker is doing ("answering", "ingesting"); one at a time keeps the index consistent.
         self.busy: str | None = None
+        # The background load of the models (Assistant.warm) has finished, or failed (then a question loads them).
+        self.models_ready = False
 
     # ----------------------------------------------------------------- layout
 
@@ -179,6 +183,26 @@ class ChatApp(App[None]):
         bar.backend = self.backend
         bar.model = self._model_for(self.backend)
         self._show_status(status, problem, note)
+        bar.loading_model = True
+        self._warm(assistant, quiet=problem is not None)
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def _warm(self, assistant: "Assistant", quiet: bool) -> None:
+        try:
+            assistant.warm()
+        except Exception as error:  # the index problem was reported already when ``quiet``; a question retries
+            message = None if quiet else f"Could not load the model: {type(error).__name__}: {error}"
+            self.call_from_thread(self._models_loaded, message)
+            return
+        self.call_from_thread(self._models_loaded, None)
+
+    def _models_loaded(self, problem: str | None) -> None:
+        self.models_ready = True
+        self.query_one(StatusBar).loading_model = False
+        for view in self.query(AnswerView):
+            view.loading_model = False
+        if problem is not None:
+            self.notify(problem, title="Model not loaded", severity="warning", markup=False, timeout=10)
 
     def _load_failed(self, message: str) -> None:
         self.load_error = message
@@ -217,6 +241,7 @@ class ChatApp(App[None]):
         question_box.remember(question)
         question_box.value = ""
         view = await self.query_one(Conversation).add_turn(question)
+        view.loading_model = not self.models_ready
         self._ask(assistant, question, view, self.backend, self.conversation_id)
 
     @work(thread=True, group="ask", exit_on_error=False)

@@ -51,6 +51,8 @@ class AnswerView(Vertical, can_focus=True):
             self.view = view
 
     selected: reactive[bool] = reactive(False)
+    # Asked before the models finished loading: says so until the answer starts, instead of "Searching…".
+    loading_model: reactive[bool] = reactive(False)
 
     def __init__(self, question: str, answer: Answer | None = None) -> None:
         super().__init__(classes="answer")
@@ -61,7 +63,7 @@ class AnswerView(Vertical, can_focus=True):
         self._streamed: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Searching the documents…", classes="placeholder")
+        yield Static(self._waiting_text(), classes="placeholder")
         yield Markdown(self.answer.text if self.answer else None)
         yield Static("", classes="unverified")
 
@@ -122,6 +124,13 @@ class AnswerView(Vertical, can_focus=True):
         if content is not None:
             notes.update(content)
         notes.display = content is not None
+
+    def _waiting_text(self) -> str:
+        return "Loading the model…" if self.loading_model else "Searching the documents…"
+
+    def watch_loading_model(self) -> None:
+        if self.answer is None and self.error is None and self.is_mounted:
+            self.query_one(".placeholder", Static).update(self._waiting_text())
 
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")

