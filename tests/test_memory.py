@@ -95,3 +95,33 @@ def test_ingesting_a_large_file_needs_memory_bounded_by_its_text(tmp_path) -> No
     # Measured: ~100 MB, nearly all of it Chroma's fixed caches; the text is 1-2 bytes a character, held a few
     # times over while it is read and normalised. Tokenizing the whole file at once (before) grew it by 495 MB.
     assert growth < 120e6 + 20 * size, f"ingest grew by {growth / 1e6:.0f} MB for a {size / 1e6:.1f} MB file"
+
+
+def test_prose_longer_than_a_segment_is_cut_a_segment_at_a_time_into_exact_chunks(monkeypatch) -> None:
+    # Segments of 20,000 characters here instead of 1 MB: the chunks of a long document are still its exact
+    # text, in order, within the window and covering all of it; a document within one segment is cut as before.
+    import rag.chunking
+    from corpus_index import shared_embedder
+    from rag.chunking import Chunker
+    from rag.loaders import Document, content_hash
+
+    embedder = shared_embedder()
+    text = varied_prose(60_000)
+    short = text[:15_000].rsplit("\n\n", 1)[0]
+    chunker = Chunker(200, 30, embedder.token_counter(), embedder.max_tokens)
+    short_before = chunker.spans(short)
+    monkeypatch.setattr(rag.chunking, "SEGMENT_CHARS", 20_000)
+    assert chunker.spans(short) == short_before
+    doc = Document("long.txt", "Long", text, content_hash(text))
+    chunks = chunker.split(doc)
+    assert [c.number for c in chunks] == list(range(len(chunks))) and len(chunks) > 50
+    covered = bytearray(len(text))
+    for chunk in chunks:
+        assert text[chunk.start:chunk.end] == chunk.text and chunk.text.strip() == chunk.text != ""
+        assert embedder.count_tokens(chunk.text) <= embedder.max_tokens and chunk.n_chunks == len(chunks)
+        covered[chunk.start:chunk.end] = b"\x01" * (chunk.end - chunk.start)
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+    assert "".join(ch for ch, seen in zip(text, covered) if not seen and not ch.isspace()) == ""
+    # Made a window at a time, they are the same chunks.
+    spans = chunker.spans(text)
+    assert chunker.chunks(doc, spans, 0, 40) + chunker.chunks(doc, spans, 40) == chunks
