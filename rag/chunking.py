@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:
     from .loaders import Document
@@ -35,6 +35,11 @@ class Chunk:
         }
 
 
+def text_hash(text: str) -> str:
+    """A chunk's content hash: equal texts are embedded once."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def chunk_id(doc_id: str, doc_hash: str, number: int, chunker: str = "") -> str:
     # Deterministic, so re-running an interrupted ingest overwrites instead of duplicating.
     key = hashlib.sha1(f"{doc_id}\x00{doc_hash}\x00{chunker}".encode()).hexdigest()[:20]
@@ -42,7 +47,13 @@ def chunk_id(doc_id: str, doc_hash: str, number: int, chunker: str = "") -> str:
 
 
 class Chunker:
-    """Wraps llama-index's SentenceSplitter with a tokenizer and a hard cap at the model's window."""
+    """Wraps llama-index's SentenceSplitter with a tokenizer and a hard cap at the model's window.
+
+    Memory stays bounded whatever the size of a document: prose is handed to the splitter at most
+    SEGMENT_CHARS at a time, and the splitter never tokenizes a long text whole (see _splitter_tokens).
+    Cutting at segments changes chunks only in documents with more than SEGMENT_CHARS of prose
+    between two long runs; their chunks cut before are still exact, so the signature stays.
+    """
 
     def __init__(self, chunk_size: int, chunk_overlap: int, tokenize: Callable[[str], list], max_tokens: int) -> None:
         from llama_index.core.node_parser import SentenceSplitter
@@ -53,30 +64,59 @@ class Chunker:
         self.signature = f"{size}/{overlap}/{max_tokens}"
         self._tokenize = tokenize
         self._splitter = SentenceSplitter(
-            chunk_size=size, chunk_overlap=overlap, tokenizer=tokenize, paragraph_separator="\n\n"
+            chunk_size=size, chunk_overlap=overlap, tokenizer=self._splitter_tokens, paragraph_separator="\n\n"
         )
 
     def split(self, document: "Document") -> list[Chunk]:
-        text = document.text
+        return self.chunks(document, self.spans(document.text))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the chunks of a text start and end, in order: (start, end) offsets into it."""
         spans: list[tuple[int, int]] = []
         for start, end, run in _segments(text):
             if run:  # no sentence to split at: cut by size directly (the splitter would tokenize every word)
                 spans.extend(self._cut_run(text, start, end))
                 continue
-            part = text[start:end]
-            spans.extend(sub for a, b in place(part, self._splitter.split_text(part))
-                         for sub in self._cap(text, start + a, start + b))
+            for a, b in _bounded(text, start, end, SEGMENT_CHARS):
+                part = text[a:b]
+                spans.extend(sub for x, y in place(part, self._splitter.split_text(part))
+                             for sub in self._cap(text, a + x, a + y))
+        return spans
+
+    def chunks(self, document: "Document", spans: Sequence[tuple[int, int]], first: int = 0,
+               stop: int | None = None) -> list[Chunk]:
+        """Chunks number ``first`` to ``stop`` (exclusive) of a document cut at ``spans`` (from spans()): a
+        large document's chunks are made a batch at a time rather than all held at once."""
         out = []
-        for number, (start, end) in enumerate(spans):
-            body = text[start:end]
+        for number in range(first, len(spans) if stop is None else min(stop, len(spans))):
+            start, end = spans[number]
+            body = document.text[start:end]
             out.append(Chunk(
                 chunk_id=chunk_id(document.doc_id, document.content_hash, number, self.signature),
                 doc_id=document.doc_id,
                 title=document.title, number=number, start=start, end=end, text=body,
-                chunk_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(), doc_hash=document.content_hash,
+                chunk_hash=text_hash(body), doc_hash=document.content_hash,
                 n_chunks=len(spans), chunker=self.signature,
             ))
         return out
+
+    def _splitter_tokens(self, text: str) -> Sequence:
+        """The splitter's tokenizer. It tokenizes a text before splitting it, only to compare the count with
+        the chunk size; a whole long text at once costs ~150 bytes of memory per character (the tokenizer's
+        offsets and strings), so a long one is counted in pieces cut at whitespace, which for word-piece
+        tokenizers is the same count."""
+        if len(text) <= COUNT_PIECE:
+            return self._tokenize(text)
+        total, at = 0, 0
+        while at < len(text):
+            stop = at + COUNT_PIECE
+            if stop < len(text):
+                space = _SPACE.search(text, stop, stop + 1000)
+                stop = space.start() if space else stop
+            total += len(self._tokenize(text[at:stop]))
+            at = stop
+        # Near the chunk size the exact count matters (a piece cut inside a word may count differently).
+        return range(total) if total > 2 * self.max_tokens else self._tokenize(text)
 
     def _cut_run(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Chunks of a long stretch without sentence breaks (minified JSON, a base64 blob, one endless line).
@@ -187,7 +227,29 @@ def _segments(text: str) -> list[tuple[int, int, bool]]:
         done = len(text)
     if done < len(text):
         out.append((done, len(text), False))
-    return [(a, b, run) for a, b, run in out if text[a:b].strip()]
+    return [(a, b, run) for a, b, run in out if _NON_SPACE.search(text, a, b)]
+
+
+SEGMENT_CHARS = 1_000_000  # prose handed to the splitter at once (a few MB of memory while it works)
+COUNT_PIECE = 20_000  # characters tokenized at once when only a count is wanted
+_SPACE = re.compile(r"\s")
+_NON_SPACE = re.compile(r"\S")
+_PARAGRAPH = re.compile(r"\n\n")
+
+
+def _bounded(text: str, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:
+    """text[start:end] as consecutive (a, b) segments of at most about ``size`` characters, each cut at the last
+    paragraph break in its second half, or else after the last sentence end there (prose has one every
+    LONG_RUN characters at most)."""
+    at = start
+    while end - at > size:
+        lo, hi = at + size // 2, at + size
+        cut = max((m.start() for m in _PARAGRAPH.finditer(text, lo, hi)), default=-1)
+        if cut < 0:
+            cut = max((m.end() for m in _BREAK.finditer(text, lo, hi)), default=hi)
+        yield at, cut
+        at = cut
+    yield at, end
 
 
 MAX_PLACES = 64  # candidate starts followed per piece; plain prose has one

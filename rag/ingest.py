@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .chunking import Chunk
     from .config import Settings
     from .embeddings import Embedder
+    from .loaders import Document
     from .store import VectorStore
 
 Progress = Callable[[int, int, str], None]
@@ -180,11 +181,9 @@ def ingest_activity(index_dir: Path, state: dict | None = None) -> IngestActivit
     return IngestActivity(running=running, unfinished=unfinished and not running, doing=doing)
 
 
-@dataclass
-class _Plan:
-    embed: list["Chunk"] = field(default_factory=list)
-    reuse: list[tuple[str, "Chunk"]] = field(default_factory=list)  # (existing chunk id with same text, new chunk)
-    stale: list[str] = field(default_factory=list)
+# Chunks made, embedded and written at a time. A large document's chunks are never all held at once: its cut
+# points are found first (a few bytes each), and its chunks are made from them this many at a time.
+WINDOW = 2048
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, list[int]]:
@@ -233,15 +232,26 @@ def _unchanged_report(
                         skipped=list(state.get("skipped", [])), seconds=time.perf_counter() - started)
 
 
-def _existing_versions(ids: list[str], metas: list[dict]) -> tuple[dict[str, dict[str, set[str]]], dict[str, int]]:
-    """Per document, its indexed versions ('doc_hash/chunker' -> chunk ids), and each chunk's n_chunks."""
-    existing: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    n_chunks: dict[str, int] = {}
-    for chunk_id, meta in zip(ids, metas):
-        n_chunks[chunk_id] = int(meta["n_chunks"])
-        # A version is the text and the way it was cut: new chunk settings re-cut every document.
-        existing[meta["doc_id"]][f"{meta['doc_hash']}/{meta.get('chunker')}"].add(chunk_id)
-    return existing, n_chunks
+@dataclass
+class _Indexed:
+    """What ingest needs to know of the chunks already in the store (not their texts or full metadata)."""
+
+    versions: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    n_chunks: dict[str, int] = field(default_factory=dict)  # chunk id -> n_chunks it records
+    by_hash: dict[str, str] = field(default_factory=dict)  # chunk text hash -> a chunk id with that text
+
+
+def _indexed(store: "VectorStore") -> _Indexed:
+    """Per document, its indexed versions ('doc_hash/chunker' -> chunk ids); each chunk's n_chunks; a chunk id
+    per chunk text. Read a page at a time: the store's full metadata would cost far more than this."""
+    out = _Indexed()
+    for ids, metas in store.iter_metadata():
+        for chunk_id, meta in zip(ids, metas):
+            out.n_chunks[chunk_id] = int(meta["n_chunks"])
+            # A version is the text and the way it was cut: new chunk settings re-cut every document.
+            out.versions[meta["doc_id"]][f"{meta['doc_hash']}/{meta.get('chunker')}"].add(chunk_id)
+            out.by_hash.setdefault(meta["chunk_hash"], chunk_id)
+    return out
 
 
 def _same_text_report(
@@ -268,7 +278,8 @@ def _same_text_report(
         store = VectorStore(settings, model_id, int(described[1]["dimension"]), create=False)
     except (KeyError, TypeError, ValueError):
         return None
-    existing, n_chunks = _existing_versions(*store.all_metadata())
+    found = _indexed(store)
+    existing, n_chunks = found.versions, found.n_chunks
     if set(existing) - ({d.doc_id for d in documents} | unreadable):
         return None  # a document to remove
     for doc in documents:
@@ -337,7 +348,7 @@ def ingest(
     The cheap checks (lock, corpus folder) come before the model loads, so that a mistake is
     reported at once, and before a rebuild drops anything, so that a mistyped folder costs no index.
     """
-    from .chunking import Chunker
+    from .chunking import Chunker, chunk_id, text_hash
     from .lexical import LexicalIndex
     from .store import VectorStore, server_writer_lock
 
@@ -395,15 +406,16 @@ def ingest(
                 shutil.rmtree(LexicalIndex.path(index_dir), ignore_errors=True)
         if target is settings:
             store = open_store(settings)
-        ids, metas = store.all_metadata()
-        existing, n_chunks = _existing_versions(ids, metas)
-        by_hash: dict[str, str] = {}
-        for chunk_id, meta in zip(ids, metas):
-            by_hash.setdefault(meta["chunk_hash"], chunk_id)
+        found = _indexed(store)
+        existing, n_chunks, by_hash = found.versions, found.n_chunks, found.by_hash
+        del found
 
+        # First where each changed document is cut, and how many of its chunks need embedding (a chunk whose
+        # text is already embedded somewhere - an unchanged part of an edited or renamed file - does not).
         counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
-        plan = _Plan()
+        work: list[tuple[Document, list[tuple[int, int]]]] = []
         changed_docs: list[tuple[str, set[str]]] = []
+        total = 0
         for i, doc in enumerate(documents):
             tell(i, len(documents), f"reading {doc.doc_id}")
             versions = existing.get(doc.doc_id, {})
@@ -412,17 +424,15 @@ def ingest(
             if len(versions) == 1 and current and len(current) == n_chunks[next(iter(current))]:
                 counts["unchanged"] += 1
                 continue
-            chunks = chunker.split(doc)
+            spans = chunker.spans(doc.text)
             counts["updated" if versions else "added"] += 1
-            new_ids = {c.chunk_id for c in chunks}
             old_ids = set().union(*versions.values()) if versions else set()
-            changed_docs.append((doc.doc_id, old_ids - new_ids))
-            for c in chunks:
-                source = by_hash.get(c.chunk_hash)
-                if source is not None:
-                    plan.reuse.append((source, c))
-                else:
-                    plan.embed.append(c)
+            if old_ids:
+                new_ids = {chunk_id(doc.doc_id, doc.content_hash, n, chunker.signature) for n in range(len(spans))}
+                old_ids -= new_ids
+            changed_docs.append((doc.doc_id, old_ids))
+            work.append((doc, spans))
+            total += sum(text_hash(doc.text[a:b]) not in by_hash for a, b in spans) if by_hash else len(spans)
 
         present = {d.doc_id for d in documents} | unreadable
         removed_docs = [doc_id for doc_id in existing if doc_id not in present]
@@ -431,26 +441,45 @@ def ingest(
         if anything and target is settings:
             write_state(index_dir, ingest_complete=False)
 
-        # Chunks whose text is already embedded somewhere (unchanged parts of an edited or renamed file).
-        if plan.reuse:
-            pairs = plan.reuse
-            vectors = store.embeddings([src for src, _ in pairs])
-            import numpy as np
+        # Then the chunks, a window at a time: those whose text is embedded already are written with the stored
+        # vector at once; the rest wait until a window's worth is ready, and are written batch by batch as
+        # embedded, so progress moves in steps a user can see and a crash loses one batch.
+        import numpy as np
 
-            ready = [(c, vectors[src]) for src, c in pairs if src in vectors]
-            plan.embed.extend(c for src, c in pairs if src not in vectors)
-            if ready:
-                store.upsert([c for c, _ in ready], np.asarray([v for _, v in ready], dtype=np.float32))
+        pending: list[Chunk] = []
+        embedded = 0
 
-        # Written batch by batch as embedded: progress moves in steps a user can see, and a crash loses one batch.
-        # Batches of chunks of like length: a batch is padded to its longest text, so mixing a short tail chunk
-        # with full ones wastes most of the work on padding (sentence-transformers sorts so only within a call).
-        plan.embed.sort(key=lambda c: len(c.text))
-        total, step = len(plan.embed), settings.embedding_batch_size
-        for start in range(0, total, step):
-            batch = plan.embed[start : start + step]
-            tell(start, total, "embedding")
-            store.upsert(batch, embedder.embed([c.text for c in batch]))
+        def embed_pending(everything: bool) -> None:
+            nonlocal pending, embedded
+            # Batches of chunks of like length: a batch is padded to its longest text, so mixing a short tail
+            # chunk with full ones wastes most of the work on padding (sentence-transformers sorts only within a
+            # call). Without `everything`, a part batch stays for the next window.
+            pending.sort(key=lambda c: len(c.text))
+            step = settings.embedding_batch_size
+            stop = len(pending) if everything else len(pending) - len(pending) % step
+            for start in range(0, stop, step):
+                batch = pending[start : start + step]
+                tell(embedded, total, "embedding")
+                store.upsert(batch, embedder.embed([c.text for c in batch]))
+                embedded += len(batch)
+            pending = pending[stop:]
+
+        for doc, spans in work:
+            for first in range(0, len(spans), WINDOW):
+                window = chunker.chunks(doc, spans, first, first + WINDOW)
+                reuse = [(by_hash[c.chunk_hash], c) for c in window if c.chunk_hash in by_hash]
+                pending.extend(c for c in window if c.chunk_hash not in by_hash)
+                if reuse:
+                    vectors = store.embeddings([src for src, _ in reuse])
+                    ready = [(c, vectors[src]) for src, c in reuse if src in vectors]
+                    lost = [c for src, c in reuse if src not in vectors]
+                    pending.extend(lost)
+                    total += len(lost)
+                    if ready:
+                        store.upsert([c for c, _ in ready], np.asarray([v for _, v in ready], dtype=np.float32))
+                if len(pending) >= WINDOW:
+                    embed_pending(everything=False)
+        embed_pending(everything=True)
         tell(total, total, "embedding")
 
         # Only now that the new chunks are in do the old ones go.
@@ -458,12 +487,14 @@ def ingest(
         for doc_id in removed_docs:
             stale.extend(set().union(*existing[doc_id].values()))
         store.delete(stale)
+        # The texts are all in the store now; the keyword index reads them back from there a page at a time.
+        readable = len(documents)
+        del documents, work, pending, by_hash, n_chunks
 
         lexical_broken = not LexicalIndex.is_consistent(index_dir, store.count())
         if anything or lexical_broken or target is not settings or not read_state(index_dir).get("ingest_complete", False):
             tell(0, 1, "building keyword index")
-            chunk_ids, texts = store.all_documents()
-            lexical = LexicalIndex.build(chunk_ids, texts)
+            lexical = LexicalIndex.build_from(store.iter_documents())
             if target is not settings:
                 tell(0, 1, "swapping in the new index")
                 VectorStore.drop(settings)
@@ -472,11 +503,11 @@ def ingest(
         chunks_now = store.count()
         write_state(
             index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            documents=len(documents) + len(unreadable & set(existing)), chunks=chunks_now,
+            documents=readable + len(unreadable & set(existing)), chunks=chunks_now,
             embedding_model=embedder.model_id, corpus_dir=str(Path(settings.corpus_dir).resolve()), fingerprint=fingerprint,
-            signature=settings_signature(settings), skipped=warnings, readable=len(documents),
+            signature=settings_signature(settings), skipped=warnings, readable=readable,
         )
     return IngestReport(
-        **counts, chunks=chunks_now, embedded=total, skipped=warnings, seconds=time.perf_counter() - started
+        **counts, chunks=chunks_now, embedded=embedded, skipped=warnings, seconds=time.perf_counter() - started
     )
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .nlp import STOPWORDS, light_stem
 
@@ -108,12 +108,28 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "LexicalIndex":
+        return cls.build_from([(ids, texts)])
+
+    @classmethod
+    def build_from(cls, pages: Iterable[tuple[Sequence[str], Sequence[str]]]) -> "LexicalIndex":
+        """The index of chunks given as pages of (ids, texts), e.g. the store's, read a page at a time.
+
+        Each text becomes term numbers at once, and only those are kept: a list of every chunk's terms as
+        strings (what bm25s would build from texts) costs several times the text itself.
+        """
         import bm25s
 
+        vocab: dict[str, int] = {}
+        corpus: list[list[int]] = []  # the ints are the vocabulary's own objects: 8 bytes per term
+        all_ids: list[str] = []
+        for ids, texts in pages:
+            all_ids.extend(ids)
+            corpus.extend([vocab.setdefault(term, len(vocab)) for term in lexical_terms(text) or ["\x00empty"]]
+                          for text in texts)
         retriever = bm25s.BM25()
-        if texts:
-            retriever.index([lexical_terms(t) or ["\x00empty"] for t in texts], show_progress=False)
-        return cls(retriever, list(ids))
+        if corpus:
+            retriever.index((corpus, vocab), show_progress=False)
+        return cls(retriever, all_ids)
 
     def save(self, index_dir: Path) -> None:
         """Write to a fresh folder, then swap it in, so a crash never leaves half an index."""
@@ -189,7 +205,7 @@ class LexicalIndex:
             with writer_lock(index_dir):
                 found = cls.load(index_dir)  # an ingest may have written it while we waited for nothing
                 if found is None or len(found.ids) != store.count():
-                    found = cls.build(*store.all_documents())
+                    found = cls.build_from(store.iter_documents())
                     found.save(index_dir)
         except IndexBusyError:
             return found

@@ -43,14 +43,55 @@ class SkipFile(Exception):
         self.transient = transient
 
 
-def normalise(text: str) -> str:
+# Text is normalised this many characters at a time, so that each step's temporary copies stay this small
+# whatever the size of the file (a 100 MB text would otherwise be copied several times over at once).
+PIECE_CHARS = 1 << 20
+# Pieces are cut only after a line break followed by an ASCII letter or digit: no step below reads across
+# such a place (it is no whitespace, composes with nothing), so normalising piece by piece is exact.
+_PIECE_CUT = re.compile(r"\n(?=[A-Za-z0-9])")
+# Only what changes is matched: a pattern that matched every single space or line break would make
+# re.sub build a list of millions of pieces before joining them.
+_SPACE_RUN = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
+_SPACED_BREAK = re.compile(r" +\n *|\n +")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _normalise_piece(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    text = re.sub(r"[ \t\f\v]+", " ", text)
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    text = _SPACE_RUN.sub(" ", text)
+    text = _SPACED_BREAK.sub("\n", text)
+    return _BLANK_LINES.sub("\n\n", text)
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive pieces of about ``size`` characters covering the text, each ending with a line
+    break before an ASCII letter or digit (a piece runs on until there is one)."""
+    at = 0
+    while at < len(text):
+        found = _PIECE_CUT.search(text, at + size) if at + size < len(text) else None
+        stop = found.end() if found else len(text)
+        yield at, stop
+        at = stop
+
+
+def normalise(text: str) -> str:
+    """NFC, Unix line ends, no NBSP or zero-width characters, single spaces, at most one blank line, stripped."""
+    parts = [_normalise_piece(text[start:end]) for start, end in pieces(text, PIECE_CHARS)]
+    if len(parts) <= 1:
+        return parts[0].strip() if parts else ""
+    # Each piece but the first starts with a letter or digit, so stripping the ends strips the whole.
+    parts[0], parts[-1] = parts[0].lstrip(), parts[-1].rstrip()
+    return "".join(parts)
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text's UTF-8 encoding, encoded a piece at a time (no second copy of a large text)."""
+    digest = hashlib.sha256()
+    for start in range(0, len(text), PIECE_CHARS):
+        digest.update(text[start : start + PIECE_CHARS].encode("utf-8"))
+    return digest.hexdigest()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
@@ -107,9 +148,13 @@ def _check_text(text: str) -> str:
     return text
 
 
+# What str.splitlines() splits at; lines are found one at a time instead of splitting a whole document.
+_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def _first_line_title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
+    for found in _LINE.finditer(text):
+        line = found.group().strip().lstrip("#").strip()
         if line:
             return line[:200]
     return fallback
@@ -127,6 +172,18 @@ _MD_SETEXT_RULE = re.compile(r"^\s{0,3}=+\s*$")  # the underline of a 'Title\n==
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines (split at \\n), one at a time."""
+    at = 0
+    while True:
+        end = text.find("\n", at)
+        if end < 0:
+            yield text[at:]
+            return
+        yield text[at:end]
+        at = end + 1
+
+
 def _load_markdown(data: bytes, fallback_title: str) -> tuple[str, str]:
     source = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
     title = ""
@@ -135,17 +192,28 @@ def _load_markdown(data: bytes, fallback_title: str) -> tuple[str, str]:
         source = source[front.end():]
         found = re.search(r"^title:[ \t]*[\"']?(.*?)[\"']?[ \t]*$", front.group(1), flags=re.M)
         title = found.group(1).strip() if found else ""
+    # Lines are read one at a time and joined in blocks: a list of every line of a large file costs far more
+    # than its text.
+    blocks: list[str] = []
     lines: list[str] = []
-    for line in source.split("\n"):
-        if _MD_SETEXT_RULE.match(line) and lines and lines[-1].strip():
-            title = title or lines[-1].strip()
+    previous: str | None = None  # the last line kept
+    for line in _lines(source):
+        if _MD_SETEXT_RULE.match(line) and previous is not None and previous.strip():
+            title = title or previous.strip()
             continue
         heading = _MD_HEADING.match(line)
         line = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", line[heading.end():] if heading else line))
         if heading and not title:
             title = line.strip()
         lines.append(line)
-    text = normalise("\n".join(lines))
+        previous = line
+        if len(lines) >= 4096:
+            blocks.append("\n".join(lines))
+            lines = []
+    if lines or not blocks:
+        blocks.append("\n".join(lines))
+    del source
+    text = normalise("\n".join(blocks))
     return (title[:200] if title else _first_line_title(text, fallback_title)), text
 
 
@@ -201,9 +269,18 @@ class _HTMLText(HTMLParser):
 
 def _load_html(data: bytes, fallback_title: str) -> tuple[str, str]:
     parser = _HTMLText()
-    parser.feed(_decode(data))
+    source = _decode(data)
+    # Fed a piece at a time, and what each piece gave joined at once: the parser's list of text pieces (a few
+    # words each) would otherwise hold a large page many times over.
+    blocks: list[str] = []
+    for start in range(0, len(source), PIECE_CHARS):
+        parser.feed(source[start : start + PIECE_CHARS])
+        blocks.append("".join(parser.parts))
+        parser.parts.clear()
+    del source
     parser.close()
-    text = normalise("".join(parser.parts))
+    blocks.append("".join(parser.parts))
+    text = normalise("".join(blocks))
     title = " ".join(parser.heading.split()) or " ".join(parser.title.split()) or _first_line_title(text, fallback_title)
     return title[:200], text
 
@@ -352,7 +429,7 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
         raise SkipFile("permission denied", transient=True) from None
     except OSError as exc:
         raise SkipFile(f"cannot be read ({exc.strerror or exc})", transient=True) from None
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without a copy of the file
         raise SkipFile("empty file")
     doc_id = document_id(path, corpus_dir)
     try:
@@ -365,5 +442,4 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int) -> Document:
         raise SkipFile(f"cannot be parsed ({reason})") from None
     if not text:
         raise SkipFile("no text after extraction")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Document(doc_id=doc_id, title=title, text=text, content_hash=digest)
+    return Document(doc_id=doc_id, title=title, text=text, content_hash=content_hash(text))

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .config import Settings
 
 WRITE_BATCH = 1000
+# Chunks read per request. Chroma holds ~10 kB per chunk returned while it answers (20,000 at once: +430 MB for
+# texts, more for metadata); 1,000 at a time costs ~20 MB and no more time.
+READ_PAGE = 1000
 
 
 def _client(settings: "Settings"):
@@ -449,26 +452,34 @@ class VectorStore:
     def all_metadata(self) -> tuple[list[str], list[dict[str, Any]]]:
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
+        for page_ids, page_metas in self.iter_metadata():
+            ids.extend(page_ids)
+            metas.extend(page_metas)
+        return ids, metas
+
+    def iter_metadata(self, page: int = READ_PAGE) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
+        """Every chunk's id and metadata, a page at a time: a large index's whole metadata is hundreds of MB."""
         total = self.count()
-        page = 20000
         for offset in range(0, total, page):
             with self._failing("reading chunks"):
                 got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
-            ids.extend(got["ids"])
-            metas.extend(got["metadatas"])
-        return ids, metas
+            yield got["ids"], got["metadatas"]
 
     def all_documents(self) -> tuple[list[str], list[str]]:
         ids: list[str] = []
         texts: list[str] = []
+        for page_ids, page_texts in self.iter_documents():
+            ids.extend(page_ids)
+            texts.extend(page_texts)
+        return ids, texts
+
+    def iter_documents(self, page: int = READ_PAGE) -> Iterator[tuple[list[str], list[str]]]:
+        """Every chunk's id and text, a page at a time."""
         total = self.count()
-        page = 20000
         for offset in range(0, total, page):
             with self._failing("reading chunks"):
                 got = self._collection.get(include=["documents"], limit=page, offset=offset)
-            ids.extend(got["ids"])
-            texts.extend(got["documents"])
-        return ids, texts
+            yield got["ids"], got["documents"]
 
     def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:

@@ -709,15 +709,14 @@ def test_unusable_files_are_skipped_by_name_and_the_rest_is_ingested(tmp_path, e
     assert not [row for row in indexed(settings, embedder) if "marmalade" in row[6] or "Oversized" in row[6]]
 
 
-def test_a_50_mb_file_is_skipped_under_the_default_limit(tmp_path, embedder) -> None:
+def test_a_250_mb_file_is_skipped_under_the_default_limit(tmp_path, embedder) -> None:
     corpus = small_corpus(tmp_path / "corpus", SMALL[:1])
-    with open(corpus / "huge.txt", "w") as f:
-        line = "The xylophonic archive line repeats to make a very large text file.\n"
-        f.write(line * (50_000_000 // len(line) + 1))
+    with open(corpus / "huge.txt", "wb") as f:
+        f.truncate(250_000_000)  # sparse: no disk used; read, its zero bytes would be skipped as binary instead
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     report = ingest(settings, embedder)
     assert report.added == 1 and report.skipped == [
-        "skipped huge.txt: too large (50.0 MB; the limit is 20.0 MB, RAG_MAX_FILE_MB)"]
+        "skipped huge.txt: too large (250.0 MB; the limit is 200.0 MB, RAG_MAX_FILE_MB)"]
     assert doc_ids(settings, embedder) == {SMALL[0]}
 
 

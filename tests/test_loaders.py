@@ -92,6 +92,26 @@ def test_text_title_is_the_first_line_and_whitespace_is_normalised(tmp_path) -> 
     assert doc.text == "Tide Notes\n\nHigh water at noon.\n\nLow at six."
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html"])
+def test_a_large_file_read_a_piece_at_a_time_reads_as_it_would_whole(tmp_path, monkeypatch, suffix: str) -> None:
+    # Large files are normalised (and markdown and HTML parsed) a piece at a time; pieces of a few characters
+    # here, so that every kind of place a cut can fall is crossed: the text must be exactly the same.
+    import random
+
+    import rag.loaders
+
+    rng = random.Random(5)
+    parts = ["Tide", "noon", "7", " ", "   ", "\t", "\n", "\n\n\n", "\r\n", "\r", "\u00a0", "\u200b", "e\u0301", "\u0301",
+             "\x0c", "\u2028", "가", "# Heading\n", "Title\n===\n", "**bold**", "[link](x)", "<p>", "</p>", "&amp;",
+             "<td>", "<script>x</script>", "<h1>", "</h1>"]
+    data = "".join(rng.choice(parts) for _ in range(4000)).encode("utf-8")
+    whole = load(tmp_path / "whole", f"doc{suffix}", data)
+    monkeypatch.setattr(rag.loaders, "PIECE_CHARS", 7)
+    pieces = load(tmp_path / "pieces", f"doc{suffix}", data)
+    assert (pieces.title, pieces.text, pieces.content_hash) == (whole.title, whole.text, whole.content_hash)
+    assert whole.content_hash == hashlib.sha256(whole.text.encode("utf-8")).hexdigest()
+
+
 def test_windows_1252_text_is_read(tmp_path) -> None:
     doc = load(tmp_path, "legacy.txt", "Caf\u00e9 menu \u2013 soup".encode("cp1252"))
     assert doc.text == "Caf\u00e9 menu \u2013 soup"
