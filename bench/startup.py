@@ -100,8 +100,6 @@ def bench_ask(index: Path, runs: int) -> dict:
 # chat --------------------------------------------------------------------------------------------------------
 def chat_worker(index: Path, mode: str, started: float) -> dict:
     """In the child: the chat app headless; times are seconds since the parent started this process."""
-    from textual.widgets import Static
-
     from rag import Settings
     from tui.app import ChatApp
     from tui.conversation import AnswerView
@@ -128,9 +126,7 @@ def chat_worker(index: Path, mode: str, started: float) -> dict:
             asked = time.time()
             await pilot.press("enter")
             await until(lambda: len(app.query(AnswerView)) == 1)
-            await pilot.pause()  # the handler that mounted the view says next whether it waits for the model
             view = app.query(AnswerView).last()
-            marks["said"] = str(view.query_one(".placeholder", Static).render())
             await until(lambda: view.answer is not None or view.error is not None)
             marks["answer after asking"] = time.time() - asked
             marks["answer"] = time.time() - started
@@ -323,8 +319,6 @@ def report(figures: dict) -> None:
             label = f"{LABEL[runtime]}, asked {'at first paint' if mode == 'early' else 'after load'}"
             print(f"  {label:28}{med('first paint'):>12.2f}{med('model loaded'):>14.2f}{med('answer'):>9.2f}"
                   f"{med('answer after asking'):>22.2f}{statistics.median(r['rss'] for r in runs):>8.0f} MB")
-        said = {r["said"] for r in chat["onnx/early"]}
-        print(f"  an early question first shows: {' / '.join(sorted(said))}")
         print("  (before: the chat loaded nothing until the first question, so its first answer is 'asked at first paint')")
     ingest = figures.get("ingest")
     if ingest:
