@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(200, ge=32, le=8192, description="Word pieces per chunk; never above the model's window.")
     chunk_overlap: int = Field(30, ge=0, description="Word pieces shared by consecutive chunks.")
     # Ingest streams a file through chunking and embedding, so memory grows with its text only (bench/memory.py:
-    # a 100 MB text file peaks at about 1.3 GB with the model loaded); the limit keeps a stray dump out.
+    # a 100 MB text file peaks at about 1.6 GB with the model loaded); the limit keeps a stray dump out.
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are skipped with a warning.")
 
     # Embeddings.
