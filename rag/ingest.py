@@ -390,7 +390,12 @@ def ingest(
         # asked meanwhile are answered from the last complete index. The new one of a stopped rebuild is
         # dropped by the next ingest.
         shadow = settings.model_copy(update={"collection": rebuild_collection(settings.collection)})
-        VectorStore.drop(shadow)
+        try:
+            VectorStore.drop(shadow, collection_only=True)
+        except IndexStateError:
+            if settings.chroma_host:
+                raise
+            # An embedded store that cannot be opened: a rebuild replaces it below, an ingest reports it.
         target = settings
         if rebuild:
             tell(0, 0, "starting a new index")
@@ -497,7 +502,7 @@ def ingest(
             lexical = LexicalIndex.build_from(store.iter_documents())
             if target is not settings:
                 tell(0, 1, "swapping in the new index")
-                VectorStore.drop(settings)
+                VectorStore.drop(settings, collection_only=True)  # never the store, which holds the new one
                 store.rename(settings.collection)
             lexical.save(index_dir)
         chunks_now = store.count()

@@ -416,10 +416,12 @@ class VectorStore:
             ) from None
 
     @staticmethod
-    def drop(settings: "Settings") -> None:
+    def drop(settings: "Settings", *, collection_only: bool = False) -> None:
         """Remove the collection, leaving any other collection of the same store alone.
 
-        An embedded store too damaged to open goes as a whole folder. Deleting the files of a store
+        An embedded store too damaged to open goes as a whole folder, unless ``collection_only`` (the
+        store holds another collection worth keeping, as during a rebuild): then the failure is raised.
+        Deleting the files of a store
         that this process has open is no good: Chroma keeps one open store per path per process and
         would go on writing into the deleted files, so the collection is deleted through Chroma.
         """
@@ -441,6 +443,11 @@ class VectorStore:
                     f"cannot drop collection '{settings.collection}' on {settings.chroma_host}:{settings.chroma_port} "
                     f"({_one_line(exc)}): delete it on the server and run `rag ingest` again"
                 ) from None
+        if collection_only:
+            raise IndexStateError(
+                f"cannot drop collection '{settings.collection}' from the index at {chroma_path(settings)}: "
+                "run `rag ingest --rebuild` to rebuild it"
+            )
         _forget_client(chroma_path(settings))
         shutil.rmtree(chroma_path(settings), ignore_errors=True)
 

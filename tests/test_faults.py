@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterator
@@ -31,7 +30,7 @@ from rag.citations import _MARKER, build_answer, protect_literal_markers
 from rag.errors import BackendError, IndexBusyError, IndexMismatchError, IndexStateError
 from rag.lexical import LexicalIndex
 from rag.models import Citation
-from test_ingest import (BIN, SMALL, assert_one_error_line, assert_same_index, crash_corpus, fresh, free_port, rag,
+from test_ingest import (SMALL, assert_one_error_line, assert_same_index, crash_corpus, fresh, rag, running_chroma,
                          small_corpus)
 
 pytestmark = pytest.mark.timeout(300)
@@ -114,31 +113,8 @@ def test_a_chroma_server_that_answers_only_its_heartbeat_is_one_line_within_the_
 
 @pytest.fixture
 def chroma_process(tmp_path) -> Iterator[tuple[int, subprocess.Popen]]:
-    port = free_port()
-    log_path = tmp_path / "chroma-server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen([str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
-                                   "--path", str(tmp_path / "server-data")], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, log_path.read_text(errors="replace")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "chroma run did not answer its heartbeat within 60 s"
-                time.sleep(0.2)
-        yield port, server
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGCONT)
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with running_chroma(tmp_path) as running:
+        yield running
 
 
 def on_server(corpus: Path, index_dir: Path, port: int, **extra) -> Settings:

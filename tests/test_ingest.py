@@ -21,7 +21,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ from rag.ingest import writer_lock
 from rag.lexical import LexicalIndex
 from rag.loaders import discover, load_document
 from rag.store import VectorStore
+from servers import stop, wait_until_serving
 
 BIN = Path(sys.executable).parent
 SMALL = ("anthropic-pause-warning.md", "rsi-security-risks.html", "what-is-recursive-self-improvement.txt")
@@ -965,30 +967,23 @@ def test_rag_ingest_in_a_terminal_shows_file_names_as_they_are(tmp_path) -> None
 
 @pytest.fixture
 def chroma_server(tmp_path):
+    with running_chroma(tmp_path) as (port, _):
+        yield port
+
+
+@contextmanager
+def running_chroma(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+    """A `chroma run` server on a free loopback port: (port, process), stopped on leaving."""
     port = free_port()
-    with open(tmp_path / "chroma-server.log", "wb") as log:
+    log = tmp_path / "chroma-server.log"
+    with open(log, "wb") as out:
         server = subprocess.Popen([str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
-                                   "--path", str(tmp_path / "server-data")], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, (tmp_path / "chroma-server.log").read_text(errors="replace")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "chroma run did not answer its heartbeat within 60 s"
-                time.sleep(0.2)
-            yield port
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                                   "--path", str(tmp_path / "server-data")], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(server, f"http://127.0.0.1:{port}/api/v2/heartbeat", log, 60, "chroma run")
+        yield port, server
+    finally:
+        stop(server)
 
 
 def test_ingest_into_a_chroma_server(tmp_path, embedder, chroma_server) -> None:

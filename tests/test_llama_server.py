@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -25,6 +21,7 @@ from rag import Assistant, Settings
 from rag.backends.openai_backend import OpenAIAnswerer
 from rag.citations import _MARKER
 from rag.models import Citation
+from servers import stop, wait_until_serving
 from test_ingest import BIN, free_port
 
 pytestmark = pytest.mark.timeout(600)
@@ -50,23 +47,11 @@ def llama_server(tmp_path_factory) -> Iterator[str]:
         server = subprocess.Popen([str(BIN / "rag"), "llm", "serve", "--port", str(port), "--threads", "1"],
                                   stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 240  # joining 491 MB of parts once, then loading the model
-        while True:
-            assert server.poll() is None, log_path.read_text(errors="replace")[-2000:]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the llama.cpp server did not start within 240 s"
-                time.sleep(0.5)
+        # Joining 491 MB of parts once, then loading the model.
+        wait_until_serving(server, f"http://127.0.0.1:{port}/v1/models", log_path, 240, "the llama.cpp server")
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, grace=20)
 
 
 @pytest.fixture(scope="module")
