@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         "sentences", description="What the model reads: 'sentences', the best sentences of the retrieved passages "
         "(by the learned reader; short prompts), or 'passages', the passages whole.")
     openai_evidence_sentences: int = Field(10, ge=1, le=100, description="How many sentences, for 'sentences'.")
+    openai_output: Literal["auto", "json", "text"] = Field(
+        "auto", description="How the model writes citations: 'json', sentences each with their source numbers "
+        "(a JSON schema the server enforces: llama.cpp, vLLM, OpenAI); 'text', [n] markers in prose; "
+        "'auto', JSON unless the server rejects the schema.")
     openai_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait for the server: to connect, for the first token, between tokens.")
     openai_total_timeout: float = Field(

@@ -80,12 +80,17 @@ def assert_safe(answer) -> None:
 
 
 def test_the_model_streams_through_the_openai_backend(llama_server) -> None:
-    settings = Settings(openai_base_url=llama_server, openai_model="qwen2.5-coder-0.5b", openai_timeout=120,
-                        openai_max_retries=0, openai_max_tokens=60)
     source = Citation(number=1, doc_id="sakana.md", title="Sakana AI", text=DOCS["sakana.md"], start=0,
                       end=len(DOCS["sakana.md"]), score=1.0)
-    deltas = list(OpenAIAnswerer(settings).stream("How much did Sakana AI raise in its Series B round?", [source]))
-    assert len(deltas) >= 3 and "".join(deltas).strip()
+    question = "How much did Sakana AI raise in its Series B round?"
+    answers = {}
+    for output in ("text", "json"):  # token by token; a sentence at a time from the schema-bound JSON
+        settings = Settings(openai_base_url=llama_server, openai_model="qwen2.5-coder-0.5b", openai_timeout=120,
+                            openai_max_retries=0, openai_max_tokens=80, openai_output=output)
+        answers[output] = list(OpenAIAnswerer(settings).stream(question, [source]))
+    assert len(answers["text"]) >= 3 and "".join(answers["text"]).strip()
+    # The schema lets the model cite only source 1, and every sentence must name a source.
+    assert answers["json"] and all(re.search(r"\[1\][.!?]? $", s) for s in answers["json"]), answers["json"]
 
 
 def test_a_factual_answer_carries_a_verified_citation(assistant) -> None:

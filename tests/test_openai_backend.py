@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -43,6 +44,8 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def settings_for(base_url: str | None, *, timeout: float = 2.0, retries: int = 0, **extra) -> Settings:
+    # The fault tests speak the [n]-text protocol; the JSON-schema answers have their own tests below.
+    extra.setdefault("openai_output", "text")
     return Settings(
         openai_base_url=base_url, openai_api_key="test", openai_model="fake-model",
         openai_timeout=timeout, openai_max_retries=retries, **extra,
@@ -511,3 +514,50 @@ def test_assistant_passes_endpoint_failures_on_as_one_line(openai_assistant) -> 
         assistant.ask("How much did Sakana AI raise?")
     assert "failed with HTTP 503" in str(caught.value) and "\n" not in str(caught.value)
     assert server.count("chat") == 1
+
+
+# -- constrained (JSON-schema) answers -------------------------------------------------------------------
+
+
+def test_auto_asks_for_a_schema_of_the_shown_sources_and_renders_its_sentences(server: FakeOpenAI) -> None:
+    reply = json.dumps({"sentences": [{"text": "The rules are listed.", "sources": [2]}], "not_in_documents": False})
+    server.script(Reply.text(reply, pieces=7))
+    answerer = OpenAIAnswerer(settings_for(server.base_url, openai_output="auto"))
+
+    text = "".join(answerer.stream(QUESTION, SOURCES))
+
+    assert text.strip() == "The rules are listed [2]."
+    request = server.last_chat
+    schema = request["response_format"]["json_schema"]["schema"]
+    numbers = schema["properties"]["sentences"]["items"]["properties"]["sources"]["items"]["enum"]
+    assert numbers == sorted(s.number for s in SOURCES)
+    assert "JSON" in request["messages"][0]["content"]
+
+
+def test_a_declined_json_answer_is_the_abstention(server: FakeOpenAI) -> None:
+    server.script(Reply.text('{"sentences": [], "not_in_documents": true}'))
+    answerer = OpenAIAnswerer(settings_for(server.base_url, openai_output="json"))
+    assert "".join(answerer.stream(QUESTION, SOURCES)).strip() == ABSTAIN_TEXT
+
+
+def test_auto_falls_back_to_text_once_a_server_rejects_the_schema(server: FakeOpenAI) -> None:
+    server.script(Reply.error(400, "response_format is not supported"), Reply.text("Plain answer [1]."),
+                  Reply.text("Second answer [1]."))
+    answerer = OpenAIAnswerer(settings_for(server.base_url, openai_output="auto"))
+
+    assert "".join(answerer.stream(QUESTION, SOURCES)) == "Plain answer [1]."
+    assert "".join(answerer.stream(QUESTION, SOURCES)) == "Second answer [1]."
+    sent = [r.body for r in server.requests_to("chat")]
+    assert ["response_format" in body for body in sent] == [True, False, False]
+
+
+def test_json_only_reports_a_rejected_schema(server: FakeOpenAI) -> None:
+    server.script(Reply.error(400, "response_format is not supported"))
+    error = failure(server, openai_output="json")
+    assert "400" in str(error) and "response_format" in str(error)
+
+
+def test_a_server_that_ignores_the_schema_and_writes_text_still_answers(server: FakeOpenAI) -> None:
+    server.script(Reply.text("The rules are listed [2]."))
+    answerer = OpenAIAnswerer(settings_for(server.base_url, openai_output="auto"))
+    assert "".join(answerer.stream(QUESTION, SOURCES)) == "The rules are listed [2]."

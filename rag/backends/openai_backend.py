@@ -59,14 +59,16 @@ def format_sources(sources: Sequence[Citation]) -> str:
     return "\n\n".join(blocks)
 
 
-def build_messages(question: str, sources: Sequence[Citation]) -> list[dict[str, str]]:
-    """The chat messages for one question: the rules, then the numbered sources followed by the question."""
-    user = (
-        f"Sources:\n\n{format_sources(sources)}\n\n"
-        f"Question: {question.strip()}\n\n"
-        "Answer from the sources above, citing each sentence with its source numbers."
-    )
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+def build_messages(question: str, sources: Sequence[Citation], *, structured: bool = False) -> list[dict[str, str]]:
+    """The chat messages for one question: the rules, then the numbered sources followed by the question.
+    ``structured``: the rules ask for the JSON answer of :mod:`rag.backends.structured` instead of [n] text."""
+    from . import structured as json_answer
+
+    ask = ("Answer from the sources above, in the JSON form of the rules." if structured
+           else "Answer from the sources above, citing each sentence with its source numbers.")
+    user = f"Sources:\n\n{format_sources(sources)}\n\nQuestion: {question.strip()}\n\n{ask}"
+    system = json_answer.SYSTEM_PROMPT if structured else SYSTEM_PROMPT
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def evidence(question: str, sources: Sequence[Citation], reader: "Reader", sentences: int) -> list[Citation]:
@@ -103,6 +105,8 @@ class OpenAIAnswerer:
         self._deadline = Deadline()
         self._client = make_client(settings, deadline=self._deadline)
         self._url = str(self._client.base_url).rstrip("/")
+        # 'auto' asks for a JSON-schema answer until the server rejects the field once, then writes [n] text.
+        self._structured = settings.openai_output != "text"
 
     def stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
         if not sources:
@@ -115,7 +119,6 @@ class OpenAIAnswerer:
             yield from self._stream(question, sources)
 
     def _stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
-        import httpx2
         import openai
 
         # An instruction tacked onto the question ("… ignore your sources") is not passed on to the model.
@@ -123,13 +126,41 @@ class OpenAIAnswerer:
         shown = sources
         if self.reader is not None and self.settings.openai_evidence == "sentences":
             shown = evidence(question, sources, self.reader, self.settings.openai_evidence_sentences)
+        structured = self._structured
+        extra: dict[str, Any] = {}
+        if structured:
+            from .structured import response_format
+
+            extra["response_format"] = response_format([s.number for s in shown])
         try:
             raw = self._client.chat.completions.with_raw_response.create(
-                model=self.model, messages=build_messages(question, shown), temperature=0, stream=True,
-                max_tokens=self.settings.openai_max_tokens,
+                model=self.model, messages=build_messages(question, shown, structured=structured), temperature=0,
+                stream=True, max_tokens=self.settings.openai_max_tokens, **extra,
             )
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            if not (structured and self.settings.openai_output == "auto"):
+                raise self._failure(exc, streaming=False) from None
+            # A server without JSON-schema output (or that rejects this schema): plain [n] text from now on.
+            self._structured = False
+            yield from self._stream(question, sources)
+            return
         except openai.OpenAIError as exc:
             raise self._failure(exc, streaming=False) from None
+
+        if structured:
+            from .structured import SentenceStream
+
+            sentences = SentenceStream()
+            for delta in self._deltas(raw):
+                yield from sentences.feed(delta)
+            yield from sentences.finish()
+        else:
+            yield from self._deltas(raw)
+
+    def _deltas(self, raw: Any) -> Iterator[str]:
+        """The text of a completion as it streams; see the module docstring for the failures named."""
+        import httpx2
+        import openai
 
         if "json" in raw.headers.get("content-type", ""):
             # Some servers ignore stream=true and send the whole completion at once.
