@@ -1,10 +1,11 @@
 """Time to first token, total time and prompt size per backend, on the bundled corpus.
 
     python bench/answer.py                      # extractive only
-    python bench/answer.py --serve qwen2.5-coder-0.5b   # also the openai backend on a local llama.cpp server,
-                                                         # with short evidence prompts and with whole passages
+    python bench/answer.py --serve qwen2.5-coder-0.5b   # also the openai backend on a local llama.cpp server:
+                                                         # whole passages or short evidence, [n] text or JSON
 
-Prints a row per (backend, evidence) and the ratios against the whole-passage prompt, measured in one run.
+Prints a row per (backend, evidence, output) and the ratios against the whole-passage text prompt, measured in
+one run.
 Prompt tokens are the server's own count (llama.cpp's /tokenize) of the exact messages sent.
 """
 
@@ -58,7 +59,8 @@ def measure(assistant, backend: str, base_url: str | None) -> dict[str, float]:
             shown = sources
             if assistant.settings.openai_evidence == "sentences":
                 shown = evidence(question, sources, assistant.reader, assistant.settings.openai_evidence_sentences)
-            prompts.append(_tokens(base_url, build_messages(question, shown)))
+            structured = assistant.settings.openai_output != "text"
+            prompts.append(_tokens(base_url, build_messages(question, shown, structured=structured)))
     return {"ttft_p50": statistics.median(firsts), "total_p50": statistics.median(totals),
             "prompt_tokens": statistics.median(prompts) if prompts else 0.0}
 
@@ -74,7 +76,7 @@ def main() -> None:
     index = Path(tempfile.mkdtemp(prefix="bench-answer-")) / "index"
     base = Settings(corpus_dir=ROOT / "corpus", index_dir=index)
     Assistant(base).ingest()
-    rows = [("extractive", "-", measure(Assistant(base), "extractive", None))]
+    rows = [("extractive", "-", "-", measure(Assistant(base), "extractive", None))]
     server = None
     if args.serve:
         port = 18123
@@ -88,23 +90,23 @@ def main() -> None:
             except OSError:
                 time.sleep(1)
         try:
-            for evidence_mode in ("passages", "sentences"):
+            for evidence_mode, output in (("passages", "text"), ("sentences", "text"), ("sentences", "json")):
                 settings = base.model_copy(update={"llm": "openai", "openai_base_url": url, "openai_model": args.serve,
                                                    "openai_timeout": 120, "openai_total_timeout": 600,
-                                                   "openai_evidence": evidence_mode})
-                rows.append(("openai", evidence_mode, measure(Assistant(settings), "openai", url)))
+                                                   "openai_evidence": evidence_mode, "openai_output": output})
+                rows.append(("openai", evidence_mode, output, measure(Assistant(settings), "openai", url)))
         finally:
             server.terminate()
             server.wait()
-    print(f"{'backend':10} {'evidence':10} {'first token p50':>16} {'total p50':>10} {'prompt tokens':>14}")
-    for backend, mode, m in rows:
-        print(f"{backend:10} {mode:10} {m['ttft_p50']:>15.2f}s {m['total_p50']:>9.2f}s {m['prompt_tokens']:>14.0f}")
-    whole = next((m for b, mode, m in rows if mode == "passages"), None)
-    short = next((m for b, mode, m in rows if mode == "sentences"), None)
-    if whole and short:
-        print(f"short evidence / whole passages: prompt tokens x{short['prompt_tokens'] / whole['prompt_tokens']:.2f}, "
-              f"total time x{short['total_p50'] / whole['total_p50']:.2f}, "
-              f"first token x{short['ttft_p50'] / whole['ttft_p50']:.2f}")
+    print(f"{'backend':10} {'evidence':10} {'output':6} {'first token p50':>16} {'total p50':>10} {'prompt tokens':>14}")
+    for backend, mode, output, m in rows:
+        print(f"{backend:10} {mode:10} {output:6} {m['ttft_p50']:>15.2f}s {m['total_p50']:>9.2f}s "
+              f"{m['prompt_tokens']:>14.0f}")
+    whole = next((m for b, mode, output, m in rows if mode == "passages"), None)
+    for b, mode, output, m in rows:
+        if whole and b == "openai" and m is not whole:
+            print(f"{mode} {output} / passages text: prompt tokens x{m['prompt_tokens'] / whole['prompt_tokens']:.2f}, "
+                  f"total time x{m['total_p50'] / whole['total_p50']:.2f}, first token x{m['ttft_p50'] / whole['ttft_p50']:.2f}")
 
 
 if __name__ == "__main__":

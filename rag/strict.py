@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .backends.base import is_abstention
 from .citations import _MARKER_AFTER_STOP, _cited_spans, clean_markers, split_answer
+from .judging import split_claims
 from .models import AnswerSentence, Citation
 
 if TYPE_CHECKING:
@@ -59,38 +60,42 @@ class StrictVerifier:
         cleaned, removed = clean_markers(text, len(self.sources))
         self.removed = sorted(set(self.removed) | set(removed))
         parts = split_answer(cleaned)
-        singles = [(i, n) for i, (_, nums) in enumerate(parts) for n in nums]
-        verdicts = self.judge.judge_many([(parts[i][0], [self.sources[n - 1].text]) for i, n in singles]) if singles else []
-        alone: dict[int, list[int]] = {}
-        reasons: dict[int, str] = {}
-        for (i, n), verdict in zip(singles, verdicts):
-            if verdict.supported:
-                alone.setdefault(i, []).append(n)
-            else:
-                reasons.setdefault(i, verdict.reason)
+        # A sentence is checked claim by claim ("X did A, and Y did B" is two claims): the judge reading a
+        # compound sentence whole can pass it on the strength of one half.
+        claims = {i: (split_claims(sentence) or [sentence]) for i, (sentence, nums) in enumerate(parts) if nums}
+        support, reasons = self._support(parts, claims)
         shown: list[str] = []
-        whole = True  # every sentence kept with every citation: the text is shown as the model wrote it
         for i, (sentence, nums) in enumerate(parts):
             if not nums:
                 if is_abstention(sentence):
                     continue  # the model declining is no claim; the fallback decides what is shown
                 self.withheld.append(AnswerSentence(text=sentence, supported=False, reason="cites no source"))
                 continue
-            keep = alone.get(i)
-            if not keep and len(nums) > 1:  # supported only by its passages together (a fact from each)
-                together = self.judge.judge_many([(sentence, [self.sources[n - 1].text for n in nums])])[0]
-                keep = list(nums) if together.supported else None
-                reasons[i] = together.reason
-            if not keep:
+            held = [j for j in range(len(claims[i])) if not support.get((i, j))]
+            if len(held) == len(claims[i]):  # nothing of it holds
+                j = held[0]
                 self.withheld.append(AnswerSentence(
                     text=sentence, citations=nums, supported=False,
-                    reason=f"not supported by {_numbers(nums)}: {reasons.get(i) or 'no match'}"))
+                    reason=f"not supported by {_numbers(nums)}: {reasons.get((i, j)) or 'no match'}"))
                 continue
-            kept = AnswerSentence(text=sentence, citations=tuple(keep), supported=True)
-            self.kept.append(kept)
-            shown.append(_render(kept))
-        whole = whole and len(self.kept) - kept_before == len(parts) and all(
-            k.citations == nums for k, (_, nums) in zip(self.kept[kept_before:], parts))
+            if not held:  # every claim holds: the sentence as written, with the citations that support it
+                cited = [n for n in nums if any(n in support[(i, j)] for j in range(len(claims[i])))]
+                kept = AnswerSentence(text=sentence, citations=tuple(cited), supported=True)
+                self.kept.append(kept)
+                shown.append(_render(kept))
+                continue
+            # Only some claims hold: those are shown, each as its own sentence; the rest are withheld.
+            for j, claim in enumerate(claims[i]):
+                if j in held:
+                    self.withheld.append(AnswerSentence(
+                        text=claim, citations=nums, supported=False,
+                        reason=f"not supported by {_numbers(nums)}: {reasons.get((i, j)) or 'no match'}"))
+                else:
+                    kept = AnswerSentence(text=claim, citations=tuple(support[(i, j)]), supported=True)
+                    self.kept.append(kept)
+                    shown.append(_render(kept))
+        whole = len(self.kept) - kept_before == len(parts) and all(
+            k.text == sentence and k.citations == nums for k, (sentence, nums) in zip(self.kept[kept_before:], parts))
         if whole and parts:
             shown = [cleaned.strip()]
         # Joined, the pieces shown are exactly the answer's text: a space goes before each but the first.
@@ -98,6 +103,33 @@ class StrictVerifier:
         shown = [(" " if self._shown or k else "") + piece for k, piece in enumerate(shown)]
         self._shown.extend(shown)
         return shown
+
+    def _support(
+        self, parts: list[tuple[str, tuple[int, ...]]], claims: dict[int, list[str]],
+    ) -> tuple[dict[tuple[int, int], list[int]], dict[tuple[int, int], str]]:
+        """For each (sentence, claim): the cited sources that support it (each alone, else all together), and
+        the judge's reason when none does."""
+        singles = [(i, j, n) for i, found in claims.items() for j in range(len(found)) for n in parts[i][1]]
+        verdicts = self.judge.judge_many([(claims[i][j], [self.sources[n - 1].text]) for i, j, n in singles])
+        support: dict[tuple[int, int], list[int]] = {}
+        reasons: dict[tuple[int, int], str] = {}
+        for (i, j, n), verdict in zip(singles, verdicts):
+            if verdict.supported:
+                support.setdefault((i, j), []).append(n)
+            else:
+                reasons.setdefault((i, j), verdict.reason)
+        # A claim no single passage supports may combine a fact from each of the passages it cites.
+        pending = [(i, j) for i, found in claims.items() for j in range(len(found))
+                   if (i, j) not in support and len(parts[i][1]) > 1]
+        if pending:
+            together = self.judge.judge_many(
+                [(claims[i][j], [self.sources[n - 1].text for n in parts[i][1]]) for i, j in pending])
+            for (i, j), verdict in zip(pending, together):
+                if verdict.supported:
+                    support[(i, j)] = list(parts[i][1])
+                else:
+                    reasons[(i, j)] = verdict.reason
+        return support, reasons
 
 
 def _render(sentence: AnswerSentence) -> str:
