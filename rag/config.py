@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         "auto", description="How the model writes citations: 'json', sentences each with their source numbers "
         "(a JSON schema the server enforces: llama.cpp, vLLM, OpenAI); 'text', [n] markers in prose; "
         "'auto', JSON unless the server rejects the schema.")
+    local_model: str = Field(
+        "qwen2.5-coder-0.5b", description="Model of the 'local' answerer (llama.cpp in this process): `rag llm list`.")
+    local_threads: int | None = Field(None, ge=1, le=256, description="CPU threads for it (default: all cores).")
     openai_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait for the server: to connect, for the first token, between tokens.")
     openai_total_timeout: float = Field(

@@ -92,9 +92,9 @@ def model_file(name: str = DEFAULT_MODEL, folder: Path | None = None) -> Path:
 
 
 def serve(name: str = DEFAULT_MODEL, *, host: str = "127.0.0.1", port: int = 8080, context: int = 4096,
-          threads: int | None = None) -> object:
+          threads: int | None = None, quiet: bool = False) -> object:
     """Start llama.cpp's OpenAI-compatible server on the model; returns the running server object (it serves
-    until the process ends). Its API is at ``http://{host}:{port}/v1``."""
+    until the process ends). Its API is at ``http://{host}:{port}/v1``. ``quiet``: no log lines (only errors)."""
     path = model_file(name)
     try:
         import xllamacpp
@@ -108,4 +108,26 @@ def serve(name: str = DEFAULT_MODEL, *, host: str = "127.0.0.1", port: int = 808
     params.port = port
     params.cpuparams.n_threads = threads or max(1, os.cpu_count() or 1)
     params.cpuparams_batch.n_threads = params.cpuparams.n_threads
+    if quiet:
+        params.verbosity = 0
     return xllamacpp.Server(params)
+
+
+_IN_PROCESS: dict[tuple[str, int | None], str] = {}  # (model, threads) -> base URL of the server this process runs
+_SERVERS: list[object] = []  # they serve while referenced, until the process ends
+
+
+def in_process_url(name: str = DEFAULT_MODEL, threads: int | None = None) -> str:
+    """The base URL of a llama.cpp server on ``name`` that runs inside this process, started on first use
+    on a free loopback port. The ``local`` backend talks to it with the same client, bounds and strict
+    verification as any OpenAI-compatible endpoint; nothing listens beyond 127.0.0.1."""
+    key = (name, threads)
+    if key not in _IN_PROCESS:
+        import socket
+
+        with socket.socket() as probe:  # a free port (the server binds it a moment later)
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        _SERVERS.append(serve(name, port=port, threads=threads, quiet=True))
+        _IN_PROCESS[key] = f"http://127.0.0.1:{port}/v1"
+    return _IN_PROCESS[key]

@@ -116,3 +116,18 @@ def test_an_instruction_in_a_document_is_not_obeyed(assistant) -> None:
     answer = assistant.ask("When does the safety review in the lab notice take place?")
     assert "HACKED" not in answer.text
     assert_safe(answer)
+
+
+def test_the_local_backend_runs_the_model_in_process(tmp_path) -> None:
+    """`RAG_LLM=local`: no server to start; llama.cpp runs inside this process on a loopback port."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sakana.md").write_text(DOCS["sakana.md"])
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="local", local_threads=1,
+                        openai_timeout=120, openai_total_timeout=300, openai_max_retries=0, top_k=1,
+                        openai_max_tokens=120)
+    helper = Assistant(settings, embedder=shared_embedder())
+    helper.ingest()
+    answer = helper.ask("How much did Sakana AI raise in its Series B round?")
+    assert answer.backend == "local" and "20 billion yen" in answer.text, answer
+    assert_safe(answer)

@@ -42,12 +42,27 @@ def _openai(settings: "Settings", parts: Parts) -> "Answerer":
     return OpenAIAnswerer(settings, parts.reader)
 
 
+def _local(settings: "Settings", parts: Parts) -> "Answerer":
+    from pydantic import SecretStr
+
+    from ..local_llm import in_process_url
+    from .openai_backend import OpenAIAnswerer
+
+    url = in_process_url(settings.local_model, settings.local_threads)
+    answerer = OpenAIAnswerer(settings.model_copy(update={
+        "openai_base_url": url, "openai_model": settings.local_model, "openai_api_key": SecretStr("local")}), parts.reader)
+    answerer.name = "local"
+    return answerer
+
+
 BACKENDS: dict[str, Backend] = {
     b.name: b
     for b in (
         Backend("extractive", "Offline: quotes the sentences of the sources that the learned reader ranks as answering", _extractive),
         Backend("openai", "An OpenAI-compatible model (OpenAI, vLLM, Ollama, llama.cpp server) writes the answer",
                 _openai),
+        Backend("local", "A small GGUF model shipped on PyPI (`rag llm list`) writes the answer, run by llama.cpp "
+                "inside this process", _local),
     )
 }
 
