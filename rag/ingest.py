@@ -95,6 +95,7 @@ class _WriterLock:
 
         self.index_dir = index_dir
         self.doing = doing
+        self.interrupted: dict | None = None  # the marker of a writer that died holding this lock
         self._lock = FileLock(str(index_dir / "ingest.lock"), timeout=0)
 
     def __enter__(self) -> "_WriterLock":
@@ -106,6 +107,8 @@ class _WriterLock:
             raise IndexBusyError(
                 f"another `rag ingest` is writing the index in {self.index_dir}: wait for it to finish and try again"
             ) from None
+        # A marker left under a lock we now hold is a writer that died; a rebuild's leaves a collection behind.
+        self.interrupted = _read_marker(self.index_dir)
         if self.doing:
             # Readers cannot test a lock without taking it (and so refusing an ingest that starts just then):
             # they read this marker instead, and a marker whose process is gone tells of an ingest that died.
@@ -118,6 +121,14 @@ class _WriterLock:
         if self.doing:
             running_path(self.index_dir).unlink(missing_ok=True)
         self._lock.release()
+
+
+def _read_marker(index_dir: Path) -> dict | None:
+    try:
+        marker = json.loads(running_path(index_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
 def writer_lock(index_dir: Path, doing: str | None = None) -> _WriterLock:
@@ -365,19 +376,22 @@ def ingest(
             progress(done, total, message)
 
     index_dir = settings.index_dir
-    with writer_lock(index_dir, "rebuild" if rebuild else "ingest"), ExitStack() as stack:
+    with writer_lock(index_dir, "rebuild" if rebuild else "ingest") as lock, ExitStack() as stack:
         # Taken before any file is read: a file that changes while we read it differs next time.
         fingerprint = corpus_fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
         # Read once: it holds the fingerprint of every file, and the three checks below all consult it.
         state = {} if rebuild else read_state(index_dir)
         if not rebuild:
             _refuse_another_corpus(settings, state, fingerprint)
-        quick = None if rebuild else _unchanged_report(settings, state, model_id, fingerprint, note, started)
+        # After a rebuild that died, the full path runs even when nothing changed: it drops what that rebuild
+        # had filled (the shortcuts below never open the store).
+        shortcut = not rebuild and (lock.interrupted or {}).get("doing") != "rebuild"
+        quick = _unchanged_report(settings, state, model_id, fingerprint, note, started) if shortcut else None
         if quick is not None:
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
-        if not rebuild and (same := _same_text_report(
+        if shortcut and (same := _same_text_report(
                 settings, state, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
             tell(len(documents), len(documents), f"read {len(documents)} documents: no text changed")
             return same

@@ -353,6 +353,28 @@ def test_rebuilding_leaves_one_copy_of_the_vectors_on_disk(tmp_path, embedder) -
     assert len(indexed(settings, embedder)) == ingest(settings, embedder).chunks
 
 
+def test_the_collection_of_a_rebuild_that_died_is_dropped_even_when_nothing_changed(tmp_path, embedder) -> None:
+    from rag.ingest import rebuild_collection
+    from rag.store import _client
+
+    settings = Settings(corpus_dir=small_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index")
+    ingest(settings, embedder)
+    client = _client(settings)  # the store's own client (Chroma allows one per folder and process)
+    client.create_collection(rebuild_collection("corpus")).add(
+        ids=["half"], embeddings=[[0.1] * 384], documents=["half done"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs: the rebuild that left this marker is gone
+    (settings.index_dir / "ingest.running").write_text(json.dumps(
+        {"pid": dead.pid, "host": socket.gethostname(), "doing": "rebuild", "since": "2026-01-01T00:00:00+00:00"}))
+
+    report = ingest(settings, embedder)
+
+    assert report.unchanged == len(SMALL) and report.embedded == 0
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    assert "corpus-rebuild" not in names and "corpus" in names
+    assert not (settings.index_dir / "ingest.running").exists()
+
+
 def test_another_folder_does_not_silently_replace_the_index(tmp_path, embedder) -> None:
     index = tmp_path / "index"
     first = Settings(corpus_dir=small_corpus(tmp_path / "first"), index_dir=index)
