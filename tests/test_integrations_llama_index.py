@@ -16,6 +16,7 @@ from llama_index.core import SummaryIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse, Response, StreamingResponse
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.response_synthesizers.no_text import NoText
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, TextNode
 from llama_index.core.tools import QueryEngineTool
@@ -124,7 +125,9 @@ def test_retriever_query_engine_over_our_retriever(assistant):
     retriever = RagRetriever(assistant, top_k=3)
     expected = [n.node.node_id for n in retriever.retrieve(CODE_SHARE)]
 
-    no_text = RetrieverQueryEngine.from_args(retriever, llm=MockLLM(), response_mode="no_text")
+    # (get_response_synthesizer(response_mode="no_text") would build NoText without the llm it is given, and
+    # NoText then asks Settings.llm for an OpenAI model: handed its placeholder directly instead.)
+    no_text = RetrieverQueryEngine(retriever, response_synthesizer=NoText(llm=MockLLM()))
     response = no_text.query(CODE_SHARE)
     assert [n.node.node_id for n in response.source_nodes] == expected
 
@@ -154,7 +157,7 @@ def test_query_fusion_retriever_merges_ours_with_a_llamaindex_retriever(assistan
     assert CODE_SHARE_SENTENCE in fused[0].node.text
 
     mixed = QueryFusionRetriever([RagRetriever(assistant, top_k=3), notes.as_retriever()], llm=MockLLM(),
-                                 num_queries=1, mode="simple", use_async=False)
+                                 num_queries=1, mode="simple", similarity_top_k=4, use_async=False)
     got = mixed.retrieve(CODE_SHARE)
     assert "team-note" in [n.node.node_id for n in got]
     assert {n.node.node_id for n in got} - {"team-note"} == {c.chunk_id for c in assistant.retrieve(CODE_SHARE, 3)}
@@ -217,8 +220,10 @@ def test_streaming_query_streams_then_fills_sources_and_verification(assistant, 
     assert [n.node.node_id for n in streamed.source_nodes] == [n.node.node_id for n in whole.source_nodes]
     assert {k: v for k, v in streamed.metadata.items() if k != "seconds"} == {
         k: v for k, v in whole.metadata.items() if k != "seconds"}
-    # LlamaIndex's own helpers see the same: the text, then the sources.
-    assert streamed.get_response().response == whole.response
+    # LlamaIndex's own helpers see the whole text though the stream was read directly.
+    assert streamed.get_response().response == str(streamed) == whole.response
+    again = engine.query(JOURNAL)
+    assert again.get_response().response == whole.response and again.source_nodes  # read by LlamaIndex
 
 
 async def test_aquery_and_async_streaming(assistant, answered):
@@ -231,6 +236,10 @@ async def test_aquery_and_async_streaming(assistant, answered):
     assert "".join(pieces) == ABSTAIN_TEXT
     assert streamed.metadata["abstained"] is True and streamed.source_nodes == []
     assert (await streamed.get_response()).response == ABSTAIN_TEXT
+
+    direct = await RagQueryEngine(assistant, streaming=True).aquery(JOURNAL)
+    assert "".join([piece async for piece in direct.response_gen]) == answered(JOURNAL).response
+    assert (await direct.get_response()).response == answered(JOURNAL).response and direct.source_nodes
 
 
 async def test_engine_as_an_agent_tool(assistant):

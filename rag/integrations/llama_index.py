@@ -159,11 +159,14 @@ class RagQueryEngine(BaseQueryEngine):
         return Response(answer.text, [citation_node(c, corpus_dir, cited=True) for c in answer.citations],
                         answer_metadata(answer))
 
-    def _finish(self, answer: Answer, source_nodes: list[NodeWithScore], metadata: dict[str, Any]) -> None:
-        """Fill a streaming response's (initially empty) sources and metadata in place."""
+    def _finish(self, answer: Answer, streamed: StreamingResponse | AsyncStreamingResponse) -> None:
+        """Fill a streaming response's sources and metadata; its text too, so that ``get_response()`` and
+        ``str()`` still give the answer after someone read ``response_gen`` directly."""
         final = self._response(answer)
-        source_nodes.extend(final.source_nodes)
-        metadata.update(final.metadata or {})
+        streamed.source_nodes.extend(final.source_nodes)
+        assert streamed.metadata is not None
+        streamed.metadata.update(final.metadata or {})
+        streamed.response_txt = answer.text
 
     def _query(self, query_bundle: QueryBundle) -> Response | StreamingResponse:
         events = self.assistant.stream(query_bundle.query_str, backend=self.backend, top_k=self.top_k)
@@ -173,17 +176,17 @@ class RagQueryEngine(BaseQueryEngine):
         # The first event comes after retrieval: an empty question, a missing index or a failing endpoint is
         # raised by query() itself, not later by whoever reads the stream.
         first = next(events)
-        source_nodes: list[NodeWithScore] = []
-        metadata: dict[str, Any] = {}
+        streamed = StreamingResponse(iter(()), source_nodes=[], metadata={})
 
         def text() -> Iterator[str]:
             event = first
             while not isinstance(event, Answer):
                 yield event.text
                 event = next(events)
-            self._finish(event, source_nodes, metadata)
+            self._finish(event, streamed)
 
-        return StreamingResponse(text(), source_nodes=source_nodes, metadata=metadata)
+        streamed.response_gen = text()
+        return streamed
 
     async def _aquery(self, query_bundle: QueryBundle) -> Response | AsyncStreamingResponse:
         events = self.assistant.astream(query_bundle.query_str, backend=self.backend, top_k=self.top_k)
@@ -194,14 +197,20 @@ class RagQueryEngine(BaseQueryEngine):
             assert isinstance(answer, Answer)
             return self._response(answer)
         first = await anext(events)
-        source_nodes: list[NodeWithScore] = []
-        metadata: dict[str, Any] = {}
+        streamed = AsyncStreamingResponse(_nothing(), source_nodes=[], metadata={})
 
         async def text() -> AsyncIterator[str]:
             event = first
             while not isinstance(event, Answer):
                 yield event.text
                 event = await anext(events)
-            self._finish(event, source_nodes, metadata)
+            self._finish(event, streamed)
 
-        return AsyncStreamingResponse(text(), source_nodes=source_nodes, metadata=metadata)
+        streamed.response_gen = text()
+        return streamed
+
+
+async def _nothing() -> AsyncIterator[str]:
+    """A placeholder stream, replaced as soon as the response that holds it exists."""
+    return
+    yield
