@@ -282,7 +282,9 @@ def chat(ctx: click.Context) -> None:
     [ ] previous/next answer · Esc input/sources · Ctrl+P command palette ·
     Ctrl+R re-ingest · Ctrl+B switch backend · Ctrl+N new · Ctrl+O open ·
     Ctrl+S export to Markdown · Ctrl+Y copy answer · Ctrl+Q quit.
-    Conversations are saved in the index folder (chats.sqlite3) and can be reopened.
+    In the sources panel: e open the source in $EDITOR at its line · c copy it.
+    Conversations are saved in the index folder (chats.sqlite3) and can be reopened
+    or searched (Ctrl+P, Search conversations; `rag history`).
     """
     from tui.app import run_chat
 

@@ -262,3 +262,24 @@ def test_ask_json_gives_each_citation_its_lines() -> None:
         assert 1 <= citation["start_line"] <= citation["end_line"]
         assert citation["path"] == str(CORPUS / citation["doc_id"])
     assert CliRunner().invoke(cli, ["ask", "--json", "--open", "1", QUESTION]).exit_code == 2  # usage error
+
+
+def test_every_sentence_of_the_bundled_corpus_lands_on_a_line_holding_it() -> None:
+    from rag.loaders import discover
+    from rag.nlp import sentence_spans
+
+    locator, checked = Locator(CORPUS), 0
+    for path in discover(CORPUS):
+        document = load_document(path, CORPUS, 10**8)
+        file_lines = path.read_text(encoding="utf-8").splitlines()
+        for start, end in sentence_spans(document.text):
+            sentence = document.text[start:end]
+            citation = Citation(number=1, doc_id=document.doc_id, title=document.title, text=sentence, start=start,
+                                end=end, score=0.0, sentence=sentence, sentence_start=start, sentence_end=end)
+            location = locator.locate(citation)
+            assert location.openable, (document.doc_id, sentence)
+            held = " ".join(file_lines[location.line - 1 : location.end_line])  # type: ignore[operator]
+            words = re.findall(r"\w+", sentence)
+            assert words[0] in held and words[-1] in held, (document.doc_id, location.line, sentence)
+            checked += 1
+    assert checked > 200
