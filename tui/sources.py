@@ -82,7 +82,7 @@ def excerpt_content(location: "SourceLocation") -> Content:
     for line in location.excerpt:
         number = (str(line.number).rjust(width) if line.number is not None else "").ljust(width)
         body += ["\n", (f"{number} │ ", "dim"), (line.text, "bold reverse") if line.cited else line.text]
-    return Content.assemble(*head, "\n", *body)
+    return Content.assemble(*head, *body)
 
 
 class SourcesPanel(Vertical):
