@@ -209,7 +209,7 @@ def _print_sources(answer, locator=None) -> None:
         spans = c.supporting or ((c.sentence_start, c.sentence_end),)
         lines = locator.locate(c).lines_label() if locator is not None else None
         click.secho(f"[{c.number}] {c.title} ", bold=True, nl=False)
-        click.secho(f"({c.doc_id}{', ' + lines if lines else ''}, chars {', '.join(f'{a}-{b}' for a, b in spans)})",
+        click.secho(f"({c.doc_id}, chars {', '.join(f'{a}-{b}' for a, b in spans)}{', ' + lines if lines else ''})",
                     dim=True)
         for a, b in spans:  # every sentence of the passage the answer rests on, not only the first
             click.echo(f"    \"{c.text[a - c.start : b - c.start] if a is not None else c.sentence}\"")

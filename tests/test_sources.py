@@ -228,7 +228,7 @@ def test_ask_open_starts_the_editor_at_the_cited_sentence(tmp_path) -> None:
     jump, path = json.loads(record.read_text())
     line = int(jump.removeprefix("+"))
     # The sources list names the same line, and that line of the file holds the cited sentence's words.
-    assert re.search(rf"\(\S+, line {line}\b", result.stdout)
+    assert re.search(rf"\(\S+, chars [-\d, ]+, line {line}\)", result.stdout)
     quoted = re.search(r'^    "(.+)"$', result.stdout, flags=re.M).group(1)  # type: ignore[union-attr]
     file_line = Path(path).read_text(encoding="utf-8").splitlines()[line - 1]
     assert quoted.split()[0] in file_line and quoted.split()[-1].rstrip(".") in file_line
