@@ -114,7 +114,7 @@ async def test_copy_the_last_answer_and_the_shown_source(settings) -> None:
 
         await pilot.press("escape", "1")  # to the sources panel, show [1]: its keys are in the footer
         keys = {key: binding.description for key, (_, binding, enabled, _) in app.active_bindings.items() if enabled}
-        assert keys.get("e") == "Open in editor" and keys.get("c") == "Copy source"
+        assert keys.get("e") == "Editor" and keys.get("c") == "Copy src"
         await pilot.press("c")
         assert app.clipboard.startswith(f"[1] {citation.title} — `{citation.doc_id}`, {location.lines_label()}")
         assert f"> {citation.sentence}" in app.clipboard and citation.text.strip() in app.clipboard

@@ -89,8 +89,8 @@ class SourcesPanel(Vertical):
     """Shows ``answer``'s passages; ``show(n)`` opens passage [n]. The app sets ``answer``."""
 
     BINDINGS = [
-        Binding("e", "app.open_source", "Open in editor"),
-        Binding("c", "app.copy_citation", "Copy source"),
+        Binding("e", "app.open_source", "Editor"),
+        Binding("c", "app.copy_citation", "Copy src"),
     ]
 
     answer: reactive[Answer | None] = reactive(None)
