@@ -135,14 +135,21 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
 @click.argument("question", nargs=-1, required=True)
 @click.option("--backend", type=click.Choice(backend_names()), help="Answerer (default: RAG_LLM, extractive).")
 @click.option("--top-k", type=click.IntRange(1, 50), help="Passages shown to the answerer.")
-@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON (citations with their file lines).")
+@click.option("--open", "open_number", type=click.IntRange(1), metavar="N",
+              help="Then open source [N] in $VISUAL/$EDITOR/$PAGER at the cited line (or print the passage).")
 @click.pass_context
-def ask(ctx: click.Context, question: tuple[str, ...], backend: str | None, top_k: int | None, as_json: bool) -> None:
+def ask(ctx: click.Context, question: tuple[str, ...], backend: str | None, top_k: int | None, as_json: bool,
+        open_number: int | None) -> None:
     """Answer QUESTION from the corpus, with [n] citations and the cited sentences."""
     from .assistant import Assistant
     from .models import Answer, TextDelta
+    from .sources import Locator
 
-    assistant = Assistant(_settings(ctx))
+    if as_json and open_number is not None:
+        raise click.UsageError("--open cannot be combined with --json")
+    settings = _settings(ctx)
+    assistant = Assistant(settings)
     text = " ".join(question)
     live = sys.stdout.isatty() and not as_json
     answer: Answer | None = None
@@ -153,17 +160,46 @@ def ask(ctx: click.Context, question: tuple[str, ...], backend: str | None, top_
         else:
             answer = event
     assert answer is not None
+    locator = Locator.for_settings(settings)
     if as_json:
-        click.echo(answer.model_dump_json(indent=2))
+        from .sources import answer_json
+
+        click.echo(json.dumps(answer_json(answer, locator), indent=2, ensure_ascii=False))
         return
     if live:
         click.echo("\n")
     else:
         click.echo(answer.text + "\n")
-    _print_sources(answer)
+    _print_sources(answer, locator)
+    if open_number is not None:
+        _open_source(answer, open_number, locator)
 
 
-def _print_sources(answer) -> None:
+def _open_source(answer, number: int, locator) -> None:
+    """`rag ask --open N`: the editor at the cited line, else the passage printed with its line numbers."""
+    from .sources import EditorError, editor_command, format_excerpt, open_in_editor
+
+    cited = {c.number: c for c in answer.citations}
+    if number not in cited:
+        have = ", ".join(f"[{n}]" for n in cited)
+        _fail(f"--open {number}: the answer cites no source [{number}]" + (f" (it cites {have})" if have else
+                                                                            " (it cites nothing)"))
+    location = locator.locate(cited[number])
+    if location.note:
+        click.secho(f"note: {location.note}", fg="yellow", err=True)
+    if location.openable:
+        try:
+            if editor_command() is not None:
+                status = open_in_editor(location.path, location.line)  # type: ignore[arg-type]
+                if status:
+                    click.secho(f"the editor exited with status {status}", fg="yellow", err=True)
+                return
+        except EditorError as error:
+            click.secho(f"error: {error}; printing the passage instead", fg="red", err=True)
+    click.echo(format_excerpt(location))
+
+
+def _print_sources(answer, locator=None) -> None:
     if answer.notice:
         click.secho(f"note: {answer.notice}", fg="yellow")
     if answer.abstained:
@@ -171,8 +207,10 @@ def _print_sources(answer) -> None:
         return
     for c in answer.citations:
         spans = c.supporting or ((c.sentence_start, c.sentence_end),)
+        lines = locator.locate(c).lines_label() if locator is not None else None
         click.secho(f"[{c.number}] {c.title} ", bold=True, nl=False)
-        click.secho(f"({c.doc_id}, chars {', '.join(f'{a}-{b}' for a, b in spans)})", dim=True)
+        click.secho(f"({c.doc_id}, chars {', '.join(f'{a}-{b}' for a, b in spans)}{', ' + lines if lines else ''})",
+                    dim=True)
         for a, b in spans:  # every sentence of the passage the answer rests on, not only the first
             click.echo(f"    \"{c.text[a - c.start : b - c.start] if a is not None else c.sentence}\"")
     for s in answer.unverified:
@@ -244,7 +282,9 @@ def chat(ctx: click.Context) -> None:
     [ ] previous/next answer · Esc input/sources · Ctrl+P command palette ·
     Ctrl+R re-ingest · Ctrl+B switch backend · Ctrl+N new · Ctrl+O open ·
     Ctrl+S export to Markdown · Ctrl+Y copy answer · Ctrl+Q quit.
-    Conversations are saved in the index folder (chats.sqlite3) and can be reopened.
+    In the sources panel: e open the source in $EDITOR at its line · c copy it.
+    Conversations are saved in the index folder (chats.sqlite3) and can be reopened
+    or searched (Ctrl+P, Search conversations; `rag history`).
     """
     from tui.app import run_chat
 
@@ -306,6 +346,23 @@ class _LazyEval(click.Group):
 @cli.group("eval", cls=_LazyEval)
 def eval_command() -> None:
     """Score answer quality offline: faithfulness, citations, retrieval, abstention."""
+
+
+class _LazyHistory(click.Group):
+    def get_command(self, ctx, name):
+        from tui.history import history_group
+
+        return history_group.get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        from tui.history import history_group
+
+        return history_group.list_commands(ctx)
+
+
+@cli.group("history", cls=_LazyHistory)
+def history_command() -> None:
+    """Saved chat conversations: list, search TEXT, show ID, export ID [--format md|json]."""
 
 
 def _fewer_malloc_arenas() -> None:

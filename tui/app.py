@@ -24,15 +24,16 @@ from rag.errors import NoIndexError, RagError
 from rag.models import Answer, IndexStatus, IngestReport, TextDelta
 
 from .chat_input import ChatInput
-from .commands import ChatCommands
+from .commands import ChatCommands, HistorySearch
 from .conversation import AnswerView, Conversation
-from .export import answer_markdown, write_export
+from .export import answer_markdown, citation_markdown, write_export
 from .sources import SourcesPanel
 from .status import StatusBar
 from .store import ChatStore, ConversationSummary, Turn, title_for
 
 if TYPE_CHECKING:
     from rag import Assistant, Settings
+    from rag.sources import Locator
 
 NO_INDEX_NOTE = "No index: run `rag ingest` (or Ctrl+R)"
 EMPTY_INDEX_MESSAGE = "The index is empty: run `rag ingest`, or press Ctrl+R to ingest the corpus from here."
@@ -444,7 +445,16 @@ class ChatApp(App[None]):
             placeholder="Open a conversation…",
         )
 
-    async def open_conversation(self, conversation_id: int) -> None:
+    def action_search_history(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.store is None:
+            self.notify("Still loading the index; try again in a moment.", severity="warning")
+            return
+        self.push_screen(CommandPalette(providers=[HistorySearch], placeholder="Search saved conversations…"))
+
+    async def open_conversation(self, conversation_id: int, position: int | None = None) -> None:
+        """Show a saved conversation; ``position`` selects that turn's answer (else the last)."""
         store = self.store
         if store is None or not self._require_idle("answering"):
             return
@@ -463,6 +473,9 @@ class ChatApp(App[None]):
         self.turns = list(turns)
         self.conversation_id = conversation_id
         bar = self.query_one(StatusBar)
+        views = conversation.answers
+        if position is not None and 0 <= position < len(views):
+            view = views[position]
         if view is not None:
             self._select(view)
             bar.last_answer_at = turns[-1].asked_at
@@ -470,7 +483,10 @@ class ChatApp(App[None]):
         else:
             self.query_one(SourcesPanel).answer = None
             bar.last_answer_at = bar.last_answer_seconds = None
-        conversation.scroll_end(animate=False)
+        if position is not None and view is not None:
+            view.scroll_visible(animate=False)
+        else:
+            conversation.scroll_end(animate=False)
         question_box.focus()
 
     def _conversation_title(self) -> str:
@@ -493,7 +509,8 @@ class ChatApp(App[None]):
             self.notify("Still loading the index; try again in a moment.", severity="warning")
             return
         try:
-            path = write_export(settings.index_dir, self._conversation_title(), self.turns, self._clock())
+            path = write_export(settings.index_dir, self._conversation_title(), self.turns, self._clock(),
+                                self._locator())
         except OSError as error:
             self.notify(f"Could not write the export: {error}", severity="error", markup=False)
             return
@@ -504,8 +521,57 @@ class ChatApp(App[None]):
         if not self.turns:
             self.notify("No answer to copy yet.", severity="warning")
             return
-        self.copy_to_clipboard(answer_markdown(self.turns[-1].answer))
+        self.copy_to_clipboard(answer_markdown(self.turns[-1].answer, self._locator()))
         self.notify("Copied the last answer and its sources.")
+
+    # ------------------------------------------------- a source in its file
+
+    def _locator(self) -> "Locator | None":
+        from rag.sources import Locator
+
+        settings = self.settings
+        return None if settings is None else Locator.for_settings(settings)
+
+    def _shown_source(self):
+        citation = self.query_one(SourcesPanel).shown
+        if citation is None:
+            self.notify("Choose a source first: press 1–9, or Esc and pick one.", severity="warning")
+        return citation
+
+    def action_copy_citation(self) -> None:
+        citation = self._shown_source()
+        if citation is not None:
+            self.copy_to_clipboard(citation_markdown(citation, self._locator()))
+            self.notify(f"Copied source [{citation.number}].")
+
+    def action_open_source(self) -> None:
+        """The shown source in $VISUAL/$EDITOR/$PAGER at the cited line; else its lines in the sources panel."""
+        from textual.app import SuspendNotSupported
+
+        from rag.sources import EditorError, editor_command, open_in_editor
+
+        citation, locator = self._shown_source(), self._locator()
+        if citation is None or locator is None:
+            return
+        location = locator.locate(citation)
+        panel = self.query_one(SourcesPanel)
+        if location.note:
+            self.notify(location.note, severity="warning", markup=False, timeout=8)
+        try:
+            if location.openable and editor_command() is not None:
+                try:
+                    with self.suspend():
+                        status = open_in_editor(location.path, location.line)  # type: ignore[arg-type]
+                except SuspendNotSupported:
+                    if not self.is_headless:  # an editor drawn over the app would garble both
+                        raise EditorError("this terminal cannot hand the screen to an editor") from None
+                    status = open_in_editor(location.path, location.line)  # type: ignore[arg-type]
+                if status:
+                    self.notify(f"The editor exited with status {status}.", severity="warning")
+                return
+        except EditorError as error:
+            self.notify(f"{error}; showing the passage's lines instead.", severity="error", markup=False)
+        panel.show_excerpt(location)
 
 
 def run_chat(settings: "Settings | None" = None) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content, Span
 from textual.reactive import reactive
@@ -10,6 +13,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rag.models import Answer, Citation
+
+if TYPE_CHECKING:
+    from rag.sources import SourceLocation
 
 NO_ANSWER = "The sources of the selected answer appear here."
 
@@ -63,8 +69,29 @@ def option_prompt(citation: Citation) -> Content:
     return Content.assemble((f"[{citation.number}] ", "bold"), citation.title, "\n", (f"    {citation.doc_id}", "dim"))
 
 
+def excerpt_content(location: "SourceLocation") -> Content:
+    """A passage line by line with its line numbers (in the file, or in the extracted text), cited lines
+    highlighted, under what to know about the file (changed, gone, no text lines)."""
+    from rag.sources import format_excerpt
+
+    head = [(format_excerpt(location).split("\n", 1)[0], "bold")]
+    if location.note:
+        head += ["\n", (location.note, "italic")]
+    width = max((len(str(line.number)) for line in location.excerpt if line.number is not None), default=0)
+    body = []
+    for line in location.excerpt:
+        number = (str(line.number).rjust(width) if line.number is not None else "").ljust(width)
+        body += ["\n", (f"{number} │ ", "dim"), (line.text, "bold reverse") if line.cited else line.text]
+    return Content.assemble(*head, *body)
+
+
 class SourcesPanel(Vertical):
     """Shows ``answer``'s passages; ``show(n)`` opens passage [n]. The app sets ``answer``."""
+
+    BINDINGS = [
+        Binding("e", "app.open_source", "Editor"),
+        Binding("c", "app.copy_citation", "Copy src"),
+    ]
 
     answer: reactive[Answer | None] = reactive(None)
 
@@ -112,6 +139,11 @@ class SourcesPanel(Vertical):
                 self._display(citation)
                 return True
         return False
+
+    def show_excerpt(self, location: "SourceLocation") -> None:
+        """Display a passage as lines of its file (when there is no editor to open it in)."""
+        self.query_one("#passage", Static).update(excerpt_content(location))
+        self.query_one("#passage-scroll", VerticalScroll).scroll_home(animate=False)
 
     def _display(self, citation: Citation) -> None:
         _, cited = self._passages()
