@@ -30,8 +30,8 @@ from rag.citations import _MARKER, build_answer, protect_literal_markers
 from rag.errors import BackendError, IndexBusyError, IndexMismatchError, IndexStateError
 from rag.lexical import LexicalIndex
 from rag.models import Citation
-from test_ingest import (SMALL, assert_one_error_line, assert_same_index, crash_corpus, fresh, rag, running_chroma,
-                         small_corpus)
+from test_ingest import (CRASH_OPTIONS, SMALL, assert_one_error_line, assert_same_index, crash_corpus, fresh,
+                         ingest_and_kill, rag, running_chroma, small_corpus)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -412,19 +412,8 @@ def test_questions_during_an_ingest_are_answered_from_the_last_complete_index(tm
 
 # Killed at random moments ----------------------------------------------------------------------------
 
-KILLABLE = """
-import sys
-from rag import Assistant, Settings
-def progress(done, total, message):
-    print(f"progress {done} {total} {message}", flush=True)
-    sys.stdin.readline()
-Assistant(Settings()).ingest(progress, rebuild=sys.argv[1] == "rebuild")
-print("finished", flush=True)
-"""
-
-
 def test_ingests_killed_at_random_moments_converge_on_a_clean_index(tmp_path, embedder) -> None:
-    options = {"chunk_size": 64, "chunk_overlap": 8, "embedding_batch_size": 8}
+    options = CRASH_OPTIONS
     before = crash_corpus(tmp_path / "before")
     after = tmp_path / "after"
     shutil.copytree(before, after)
@@ -441,25 +430,9 @@ def test_ingests_killed_at_random_moments_converge_on_a_clean_index(tmp_path, em
         shutil.copytree(start.index_dir, index_dir)
         mode = rng.choice(["ingest", "rebuild"])
         kill_after = rng.randint(1, 12)  # progress steps
-        env = {**os.environ, "RAG_CORPUS_DIR": str(after), "RAG_INDEX_DIR": str(index_dir),
-               **{f"RAG_{k.upper()}": str(v) for k, v in options.items()}}
-        child = subprocess.Popen([sys.executable, "-c", KILLABLE, mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True, env=env)
-        steps = 0
-        try:
-            for line in child.stdout:
-                if line.startswith("progress "):
-                    steps += 1
-                    if steps >= kill_after:
-                        child.send_signal(signal.SIGKILL)
-                        break
-                    child.stdin.write("go\n")
-                    child.stdin.flush()
-            child.wait(timeout=120)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+        steps = iter(range(1, 10**6))
+        ingest_and_kill(after, index_dir, tmp_path / "child.log", lambda *_: next(steps) >= kill_after, pause=True,
+                        rebuild=mode == "rebuild", may_finish=True)
         settings = Settings(corpus_dir=after, index_dir=index_dir, **options)
         # Whatever it left, a question is answered (from the last complete index or the part written) ...
         assert Assistant(settings, embedder=embedder).retrieve("Ledger entry kw0mark1", top_k=3)

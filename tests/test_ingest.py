@@ -544,7 +544,7 @@ def progress(done, total, message):
     print(f"progress {done} {total} {message}", flush=True)
     if pause:
         sys.stdin.readline()
-report = Assistant(Settings()).ingest(progress)
+report = Assistant(Settings()).ingest(progress, rebuild=sys.argv[2:] == ["rebuild"])
 print("finished", report.embedded, flush=True)
 """
 
@@ -562,8 +562,9 @@ def crash_corpus(root: Path, n_docs: int = 3) -> Path:
 
 
 def ingest_and_kill(corpus: Path, index_dir: Path, log: Path, kill_at: Callable[[int, int, str], bool],
-                    *, pause: bool) -> list[str]:
-    """Run an ingest in a child process and SIGKILL it at the first progress step `kill_at` accepts.
+                    *, pause: bool, rebuild: bool = False, may_finish: bool = False) -> list[str]:
+    """Run an ingest (or a rebuild) in a child process and SIGKILL it at the first progress step `kill_at` accepts
+    (``may_finish``: or let it finish when no step does).
 
     With `pause` the child is stopped at that step when killed; without, it runs on and dies a moment
     later, somewhere inside the next batch (embedding or writing to Chroma).
@@ -572,7 +573,8 @@ def ingest_and_kill(corpus: Path, index_dir: Path, log: Path, kill_at: Callable[
            **{f"RAG_{k.upper()}": str(v) for k, v in CRASH_OPTIONS.items()}}
     seen: list[str] = []
     with open(log, "ab") as stderr:
-        child = subprocess.Popen([sys.executable, "-c", CHILD, "pause" if pause else "run"], stdin=subprocess.PIPE,
+        child = subprocess.Popen([sys.executable, "-c", CHILD, "pause" if pause else "run",
+                                  "rebuild" if rebuild else "ingest"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, cwd=log.parent)
         try:
             for line in child.stdout:
@@ -590,7 +592,7 @@ def ingest_and_kill(corpus: Path, index_dir: Path, log: Path, kill_at: Callable[
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    assert child.returncode == -signal.SIGKILL, (seen, log.read_text())
+    assert child.returncode == -signal.SIGKILL or (may_finish and child.returncode == 0), (seen, log.read_text())
     return seen
 
 
