@@ -35,7 +35,6 @@ def _client(settings: "Settings"):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
-        _probe_server(settings)
         return _bounded_http_client(settings, chroma_settings)
     path = chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
@@ -85,33 +84,12 @@ def _bounded_http_client(settings: "Settings", chroma_settings: Any):
     if "error" in built:
         raise IndexStateError(
             f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-            f"({_one_line(built['error'])}): start it with `chroma run` or unset RAG_CHROMA_HOST"
+            f"({_one_line(built['error'])}): start it with `chroma run --host 127.0.0.1 --port <port> --path <dir>` "
+            "or unset RAG_CHROMA_HOST"
         ) from None
     client = built["client"]
     client._server._session.timeout = httpx.Timeout(settings.chroma_timeout)
     return client
-
-
-def _probe_server(settings: "Settings") -> None:
-    """Ask the server's heartbeat with a deadline first: Chroma's own client waits without one."""
-    import urllib.error
-    import urllib.request
-
-    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
-    try:
-        with urllib.request.urlopen(url, timeout=settings.chroma_timeout) as reply:
-            reply.read(1024)
-    except urllib.error.HTTPError:
-        return  # something answers HTTP there; Chroma's client will say more if it is not Chroma
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError):  # listening but silent (stopped, wedged): not "start it"
-            raise _silent_server(settings, "answering its heartbeat") from None
-        raise IndexStateError(
-            f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-            f"({_one_line(reason) if isinstance(reason, BaseException) else reason}): "
-            "start it with `chroma run --host 127.0.0.1 --port <port> --path <dir>` or unset RAG_CHROMA_HOST"
-        ) from None
 
 
 def _forget_client(path: Path) -> None:
