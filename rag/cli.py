@@ -214,8 +214,9 @@ def status(ctx: click.Context, as_json: bool, per_file: bool, corpus_dir: Path |
         if as_json:
             click.echo(report.model_dump_json(indent=2))
             return
+        width = min(max((len(f.doc_id) for f in report.files), default=0), 48)
         for f in report.files:
-            click.echo(f.line())
+            click.echo(f.line(width))
         if not report.corpus_found:
             click.echo(f"the corpus folder {report.corpus} does not exist", err=True)
         click.echo(f"{report.corpus}: {report.summary()}" + (

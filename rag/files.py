@@ -33,9 +33,9 @@ class FileStatus(BaseModel):
     reason: str | None = Field(None, description="Why it was skipped or failed (for 'changed' and 'removed': what "
                                                  "the last ingest made of it).")
 
-    def line(self) -> str:
-        """One line for a terminal: the state, the name, the detail."""
-        return f"{self.state:8} {self.doc_id}  {self.detail()}".rstrip()
+    def line(self, width: int = 0) -> str:
+        """One line for a terminal: the state, the name (padded to ``width``), the detail."""
+        return f"{self.state:8} {self.doc_id:{width}}  {self.detail()}".rstrip()
 
     def detail(self) -> str:
         def chunk_count() -> str:

@@ -272,13 +272,13 @@ def _indexed(store: "VectorStore") -> _Indexed:
 
 
 def _file_records(
-    previous: dict, documents: list, chunks: dict[str, int], fresh: set[str], skips: dict[str, SkipFile],
+    previous: dict, documents: list, chunks: dict[str, int], fresh: set[str], skips: dict[str, tuple[str, bool]],
     kept: dict[str, int], now: str,
 ) -> dict[str, dict]:
     """One FileRecord per file of the corpus after an ingest.
 
     ``chunks``: chunks per readable document; ``fresh``: documents whose text was (re)indexed now; ``skips``: why
-    each other file was not read; ``kept``: chunks still indexed of each file that could not be read this time."""
+    each other file was not read (reason, transient); ``kept``: chunks still indexed of each file that could not be read this time."""
     records: dict[str, dict] = {}
     for doc in documents:
         before = previous.get(doc.doc_id) or {}
@@ -286,19 +286,19 @@ def _file_records(
         records[doc.doc_id] = FileRecord(state="indexed", chunks=chunks[doc.doc_id], hash=doc.content_hash,
                                          since=now if doc.doc_id in fresh else before.get("since") if same else None
                                          ).model_dump()
-    for doc_id, why in skips.items():
+    for doc_id, (reason, transient) in skips.items():
         before = previous.get(doc_id) or {}
-        if why.transient:  # what was indexed stays, and so does what we knew of it
-            records[doc_id] = FileRecord(state="failed", reason=str(why), chunks=kept.get(doc_id, 0),
+        if transient:  # what was indexed stays, and so does what we knew of it
+            records[doc_id] = FileRecord(state="failed", reason=reason, chunks=kept.get(doc_id, 0),
                                          hash=before.get("hash"), since=before.get("since")).model_dump()
         else:
-            records[doc_id] = FileRecord(state="skipped", reason=str(why)).model_dump()
+            records[doc_id] = FileRecord(state="skipped", reason=reason).model_dump()
     return records
 
 
 def _same_text_report(
     settings, state: dict, model_id: str, documents: list, unreadable: set[str], fingerprint: dict, warnings: list[str],
-    skips: dict[str, SkipFile], started: float,
+    skips: dict[str, tuple[str, bool]], started: float,
 ) -> IngestReport | None:
     """Files were touched (copied, checked out, an upgrade re-reads them) but every text is the one indexed:
     the report of an ingest with nothing to do, found without loading the model; None when there is work.
@@ -358,10 +358,10 @@ def _refuse_another_corpus(settings: "Settings", state: dict, fingerprint: dict[
 
 
 def load_corpus(
-    corpus_dir: Path, max_bytes: int, warn: Callable[[str], None], skips: dict[str, SkipFile] | None = None,
+    corpus_dir: Path, max_bytes: int, warn: Callable[[str], None], skips: dict[str, tuple[str, bool]] | None = None,
 ) -> tuple[list, set[str]]:
     """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
-    ``skips``, when given, receives why each file that is not a document was left out.
+    ``skips``, when given, receives why each file that is not a document was left out: (reason, transient).
 
     A file whose content is unusable (now empty, binary, too large) counts as gone: its old text must not
     keep answering questions. Only a failure to read (permissions, I/O) keeps what was indexed before.
@@ -376,8 +376,8 @@ def load_corpus(
             documents.append(load_document(path, corpus_dir, max_bytes))
         except SkipFile as why:
             doc_id = document_id(path, corpus_dir)
-            if skips is not None:
-                skips[doc_id] = why
+            if skips is not None:  # the words only: the exception's frames would keep the file's bytes alive
+                skips[doc_id] = (str(why), why.transient)
             warn(f"skipped {doc_id}: {why}" + ("; keeping what was indexed before" if why.transient else ""))
             if why.transient:
                 unreadable.add(doc_id)
@@ -426,7 +426,7 @@ def ingest(
         if quick is not None:
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
-        skips: dict[str, SkipFile] = {}
+        skips: dict[str, tuple[str, bool]] = {}
         documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note, skips)
         if not rebuild and (same := _same_text_report(
                 settings, state, model_id, documents, unreadable, fingerprint, warnings, skips, started)) is not None:

@@ -166,12 +166,11 @@ def watch(
             on_notice(f"ingested {corpus}: {report.summary()}")
         reported: set[str] = set()
         if "files" in before:  # a state file of an older version recorded no files: nothing to compare
-            for change in file_changes(before.get("files") or {}, after.get("files") or {}, touched):
-                # A file written while the last ingest ran may have been indexed by it already: its event
-                # arrives now, and "unchanged" would only contradict the line just printed.
-                if change.kind != "unchanged" or change.doc_id not in last_reported:
-                    on_change(change)
-                    reported.add(change.doc_id)
+            # A file written while the last ingest ran may have been indexed by it already: its event arrives
+            # now, and a line for it, unchanged since, would repeat (or contradict) the one just printed.
+            for change in file_changes(before.get("files") or {}, after.get("files") or {}, touched - last_reported):
+                on_change(change)
+                reported.add(change.doc_id)
         last_reported.clear()
         last_reported.update(reported)
         touched.clear()
