@@ -213,8 +213,9 @@ class ChatApp(App[None]):
         self.call_from_thread(self._index_changed, *self._read_status(assistant))
 
     def _index_changed(self, status: IndexStatus | None, problem: str | None, note: str) -> None:
+        shown = self.query_one(StatusBar).index
         self._show_status(status, problem, note)
-        if status is not None and problem is None:
+        if status is not None and problem is None and status != shown:  # files touched, no text changed: quiet
             self.notify(f"{status.documents} documents · {status.chunks} chunks", title="The index was updated",
                         markup=False)
 
