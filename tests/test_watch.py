@@ -213,7 +213,7 @@ def test_file_changes_name_what_an_ingest_did_to_each_file() -> None:
              "hash": "n"}, "same.txt": {"state": "indexed", "chunks": 1, "hash": "s"},
              "x.bin": {"state": "skipped", "reason": "r"}, "locked.txt": {"state": "failed", "reason": "permission denied"}}
     lines = [c.line() for c in file_changes(before, after, touched={"same.txt", "x.bin"})]
-    assert lines == ["changed: a.md (3 chunks)", "failed: locked.txt (permission denied)", "removed: gone.txt",
+    assert lines == ["changed: a.md (3 chunks)", "removed: gone.txt", "failed: locked.txt (permission denied)",
                      "added: new.txt (1 chunk)", "unchanged: same.txt (same text)", "skipped: x.bin (r)"]
     assert file_changes(before, before, touched=set()) == []
     assert FileChange(kind="added", doc_id="b.txt", chunks=2).line() == "added: b.txt (2 chunks)"
