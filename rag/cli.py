@@ -210,7 +210,8 @@ def status(ctx: click.Context, as_json: bool, per_file: bool, corpus_dir: Path |
 
     settings = _settings(ctx, corpus_dir=corpus_dir)
     if per_file:
-        report = Assistant(settings).file_status()
+        assistant = Assistant(settings)
+        report = assistant.file_status()
         if as_json:
             click.echo(report.model_dump_json(indent=2))
             return
@@ -221,6 +222,8 @@ def status(ctx: click.Context, as_json: bool, per_file: bool, corpus_dir: Path |
             click.echo(f"the corpus folder {report.corpus} does not exist", err=True)
         click.echo(f"{report.corpus}: {report.summary()}" + (
             f"; last ingest {report.last_ingest}" if report.last_ingest else "; never ingested: run `rag ingest`"))
+        if notice := assistant.index_notice():  # the states are those of the last ingest that finished
+            click.echo(notice)
         return
     st = Assistant(settings).status()
     if as_json:
