@@ -14,11 +14,13 @@ from .models import Answer, Citation, IndexStatus, IngestReport, TextDelta
 if TYPE_CHECKING:
     from .backends.base import Answerer
     from .embeddings import Embedder
+    from .files import FileStatusReport
     from .judge import Judge
     from .learned.cross_encoder import CrossEncoder
     from .reader import Reader
     from .retrieve import HybridRetriever, Mode
     from .store import VectorStore
+    from .watch import FileChange
 
 Event = TextDelta | Answer
 
@@ -225,6 +227,32 @@ class Assistant:
             chunks=chunks, embedding_model=str(model), dimension=meta.get("dimension"),
             last_ingest=state.get("last_ingest"), corpus=state.get("corpus_dir") if chunks else None,
         )
+
+    def file_status(self) -> "FileStatusReport":
+        """Every file of the corpus and what the last ingest made of it (indexed, skipped and why, ...), with the
+        files changed, added or deleted since; one stat per file, nothing read, no model loaded."""
+        from .files import file_status
+
+        return file_status(self.settings)
+
+    def index_stamp(self) -> int | None:
+        """A value that changes whenever an ingest (here or in another process) finishes writing the index."""
+        return self._index_stamp()
+
+    def watch(
+        self, on_change: "Callable[[FileChange], None]", *, on_notice: Callable[[str], None] | None = None,
+        on_ingest: Callable[[IngestReport], None] | None = None, stop: threading.Event | None = None,
+        progress: Callable[[int, int, str], None] | None = None, debounce_ms: int = 2000, quiet_ms: int = 300,
+        retry_seconds: float = 2.0,
+    ) -> int:
+        """Ingest, then follow the corpus folder and re-ingest what changes until ``stop`` is set; returns the
+        number of ingests made. One ``on_change`` per file an ingest added, changed, removed or skipped; one
+        ``on_notice`` line for the rest (waiting for a busy index, ...). See rag.watch."""
+        from .watch import watch
+
+        return watch(self, on_change=on_change, on_notice=on_notice or (lambda message: None), on_ingest=on_ingest,
+                     stop=stop, progress=progress, debounce_ms=debounce_ms, quiet_ms=quiet_ms,
+                     retry_seconds=retry_seconds)
 
     # Questions -----------------------------------------------------------------------------------
     def _check(self, question: str) -> str:

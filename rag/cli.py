@@ -94,8 +94,9 @@ def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> 
 @cli.command()
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder to index.")
 @click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
+@click.option("--watch", is_flag=True, help="Then follow the corpus folder and re-ingest what changes, until Ctrl+C.")
 @click.pass_context
-def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
+def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool, watch: bool) -> None:
     """Index the corpus; only new or changed documents are embedded."""
     from rich.console import Console
     from rich.markup import escape
@@ -104,6 +105,11 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
     from .assistant import Assistant
 
     settings = _settings(ctx, corpus_dir=corpus_dir)
+    if watch:
+        if rebuild:
+            raise click.UsageError("--watch does not rebuild: run `rag ingest --rebuild` first, then --watch")
+        _watch(Assistant(settings))
+        return
     err = Console(stderr=True)
     assistant = Assistant(settings)
     if not err.is_terminal:
@@ -129,6 +135,15 @@ def ingest(ctx: click.Context, corpus_dir: Path | None, rebuild: bool) -> None:
 
         report = assistant.ingest(progress, rebuild=rebuild, warn=warn)
     click.echo(f"ingested {settings.corpus_dir}: {report.summary()}")
+
+
+def _watch(assistant) -> None:
+    """`rag ingest --watch`: a line per changed file on stdout, everything else on stderr; Ctrl+C ends it (exit 0)."""
+    try:
+        assistant.watch(lambda change: click.echo(change.line()), on_notice=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        # An ingest cut short is crash-safe: the next one completes it.
+        click.echo("stopped watching", err=True)
 
 
 @cli.command()
@@ -223,12 +238,31 @@ def _print_sources(answer, locator=None) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--files", "per_file", is_flag=True, help="Every file of the corpus: indexed, changed, new, skipped and why.")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="With --files: the corpus folder (default: the one the index was built from).")
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
+def status(ctx: click.Context, as_json: bool, per_file: bool, corpus_dir: Path | None) -> None:
     """Where the index is, what it holds, and when it was last updated."""
     from .assistant import Assistant
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, corpus_dir=corpus_dir)
+    if per_file:
+        assistant = Assistant(settings)
+        report = assistant.file_status()
+        if as_json:
+            click.echo(report.model_dump_json(indent=2))
+            return
+        width = min(max((len(f.doc_id) for f in report.files), default=0), 48)
+        for f in report.files:
+            click.echo(f.line(width))
+        if not report.corpus_found:
+            click.echo(f"the corpus folder {report.corpus} does not exist", err=True)
+        click.echo(f"{report.corpus}: {report.summary()}" + (
+            f"; last ingest {report.last_ingest}" if report.last_ingest else "; never ingested: run `rag ingest`"))
+        if notice := assistant.index_notice():  # the states are those of the last ingest that finished
+            click.echo(notice)
+        return
     st = Assistant(settings).status()
     if as_json:
         click.echo(st.model_dump_json(indent=2))

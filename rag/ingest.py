@@ -23,7 +23,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +50,19 @@ def state_path(index_dir: Path) -> Path:
     return index_dir / "state.json"
 
 
+class FileRecord(BaseModel):
+    """What the last ingest made of one file of the corpus, kept so that `rag status --files` and the watcher can
+    tell without reading the corpus again."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    state: Literal["indexed", "skipped", "failed"]
+    chunks: int = Field(0, description="Chunks of the file in the index ('failed': those kept from before).")
+    since: str | None = Field(None, description="When the indexed text was first indexed (None: before records).")
+    hash: str | None = Field(None, description="Content hash of the indexed text.")
+    reason: str | None = Field(None, description="Why it was skipped or failed, in a few words.")
+
+
 class IndexState(BaseModel):
     """What state.json records of the last ingest. A file of another shape counts as no file: it is rewritten
     by the next ingest, and nothing reads a field that is not there."""
@@ -66,6 +79,8 @@ class IndexState(BaseModel):
     fingerprint: dict[str, list[int]] = Field(default_factory=dict)
     signature: str | None = None
     skipped: list[str] = Field(default_factory=list)
+    # Per file (document id); absent in state files of older versions, which the next ingest completes.
+    files: dict[str, FileRecord] = Field(default_factory=dict)
 
 
 def read_state(index_dir: Path) -> dict:
@@ -228,6 +243,8 @@ def _unchanged_report(
 
     if not fingerprint or not state.get("ingest_complete") or state.get("fingerprint") != fingerprint:
         return None
+    if "files" not in state:
+        return None  # a state file of an older version: the files are read once to record what became of each
     if state.get("signature") != settings_signature(settings):
         return None
     if not LexicalIndex.is_consistent(settings.index_dir, int(state.get("chunks") or 0)):
@@ -265,9 +282,34 @@ def _indexed(store: "VectorStore") -> _Indexed:
     return out
 
 
+def _file_records(
+    previous: dict, documents: list, chunks: dict[str, int], fresh: set[str], skips: dict[str, tuple[str, bool]],
+    kept: dict[str, int], now: str,
+) -> dict[str, dict]:
+    """One FileRecord per file of the corpus after an ingest.
+
+    ``chunks``: chunks per readable document; ``fresh``: documents whose text was (re)indexed now; ``skips``: why
+    each other file was not read (reason, transient); ``kept``: chunks still indexed of each file that could not be read this time."""
+    records: dict[str, dict] = {}
+    for doc in documents:
+        before = previous.get(doc.doc_id) or {}
+        same = doc.doc_id not in fresh and before.get("hash") == doc.content_hash
+        records[doc.doc_id] = FileRecord(state="indexed", chunks=chunks[doc.doc_id], hash=doc.content_hash,
+                                         since=now if doc.doc_id in fresh else before.get("since") if same else None
+                                         ).model_dump()
+    for doc_id, (reason, transient) in skips.items():
+        before = previous.get(doc_id) or {}
+        if transient:  # what was indexed stays, and so does what we knew of it
+            records[doc_id] = FileRecord(state="failed", reason=reason, chunks=kept.get(doc_id, 0),
+                                         hash=before.get("hash"), since=before.get("since")).model_dump()
+        else:
+            records[doc_id] = FileRecord(state="skipped", reason=reason).model_dump()
+    return records
+
+
 def _same_text_report(
     settings, state: dict, model_id: str, documents: list, unreadable: set[str], fingerprint: dict, warnings: list[str],
-    started: float,
+    skips: dict[str, tuple[str, bool]], started: float,
 ) -> IngestReport | None:
     """Files were touched (copied, checked out, an upgrade re-reads them) but every text is the one indexed:
     the report of an ingest with nothing to do, found without loading the model; None when there is work.
@@ -301,8 +343,11 @@ def _same_text_report(
         if not version.startswith(f"{doc.content_hash}/") or len(ids) != n_chunks[next(iter(ids))]:
             return None
     # The index is as it was (last_ingest stays); what is recorded is what the files look like now.
+    counts = {doc.doc_id: len(next(iter(existing[doc.doc_id].values()))) for doc in documents}
+    kept = {doc_id: len(set().union(*existing[doc_id].values())) for doc_id in unreadable & set(existing)}
+    files = _file_records(state.get("files") or {}, documents, counts, set(), skips, kept, "")
     write_state(settings.index_dir, documents=len(documents) + len(unreadable & set(existing)),
-                fingerprint=fingerprint, skipped=warnings, readable=len(documents))
+                fingerprint=fingerprint, skipped=warnings, readable=len(documents), files=files)
     return IngestReport(unchanged=len(documents), chunks=described[0], skipped=list(warnings),
                         seconds=time.perf_counter() - started)
 
@@ -323,8 +368,11 @@ def _refuse_another_corpus(settings: "Settings", state: dict, fingerprint: dict[
     )
 
 
-def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -> tuple[list, set[str]]:
+def load_corpus(
+    corpus_dir: Path, max_bytes: int, warn: Callable[[str], None], skips: dict[str, tuple[str, bool]] | None = None,
+) -> tuple[list, set[str]]:
     """Documents that could be read, and ids of files that could not be read this time (their chunks are kept).
+    ``skips``, when given, receives why each file that is not a document was left out: (reason, transient).
 
     A file whose content is unusable (now empty, binary, too large) counts as gone: its old text must not
     keep answering questions. Only a failure to read (permissions, I/O) keeps what was indexed before.
@@ -339,6 +387,8 @@ def load_corpus(corpus_dir: Path, max_bytes: int, warn: Callable[[str], None]) -
             documents.append(load_document(path, corpus_dir, max_bytes))
         except SkipFile as why:
             doc_id = document_id(path, corpus_dir)
+            if skips is not None:  # the words only: the exception's frames would keep the file's bytes alive
+                skips[doc_id] = (str(why), why.transient)
             warn(f"skipped {doc_id}: {why}" + ("; keeping what was indexed before" if why.transient else ""))
             if why.transient:
                 unreadable.add(doc_id)
@@ -390,9 +440,10 @@ def ingest(
         if quick is not None:
             tell(len(fingerprint), len(fingerprint), f"checked {len(fingerprint)} files: nothing changed")
             return quick
-        documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note)
+        skips: dict[str, tuple[str, bool]] = {}
+        documents, unreadable = load_corpus(settings.corpus_dir, int(settings.max_file_mb * 1e6), note, skips)
         if shortcut and (same := _same_text_report(
-                settings, state, model_id, documents, unreadable, fingerprint, warnings, started)) is not None:
+                settings, state, model_id, documents, unreadable, fingerprint, warnings, skips, started)) is not None:
             tell(len(documents), len(documents), f"read {len(documents)} documents: no text changed")
             return same
         VectorStore.refuse_foreign(settings)
@@ -434,6 +485,7 @@ def ingest(
         counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
         work: list[tuple[Document, list[tuple[int, int]]]] = []
         changed_docs: list[tuple[str, set[str]]] = []
+        doc_chunks: dict[str, int] = {}  # chunks per document once this ingest is done
         total = 0
         for i, doc in enumerate(documents):
             tell(i, len(documents), f"reading {doc.doc_id}")
@@ -442,8 +494,10 @@ def ingest(
             # Unchanged: the only version indexed is this one, and all of its chunks made it in.
             if len(versions) == 1 and current and len(current) == n_chunks[next(iter(current))]:
                 counts["unchanged"] += 1
+                doc_chunks[doc.doc_id] = len(current)
                 continue
             spans = chunker.spans(doc.text)
+            doc_chunks[doc.doc_id] = len(spans)
             counts["updated" if versions else "added"] += 1
             old_ids = set().union(*versions.values()) if versions else set()
             if old_ids:
@@ -508,6 +562,10 @@ def ingest(
         store.delete(stale)
         # The texts are all in the store now; the keyword index reads them back from there a page at a time.
         readable = len(documents)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        kept = {doc_id: len(set().union(*existing[doc_id].values())) for doc_id in unreadable & set(existing)}
+        files = _file_records(state.get("files") or {}, documents, doc_chunks, {d for d, _ in changed_docs}, skips,
+                              kept, now)
         del documents, work, pending, by_hash, n_chunks
 
         lexical_broken = not LexicalIndex.is_consistent(index_dir, store.count())
@@ -521,10 +579,10 @@ def ingest(
             lexical.save(index_dir)
         chunks_now = store.count()
         write_state(
-            index_dir, ingest_complete=True, last_ingest=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            index_dir, ingest_complete=True, last_ingest=now,
             documents=readable + len(unreadable & set(existing)), chunks=chunks_now,
             embedding_model=embedder.model_id, corpus_dir=str(Path(settings.corpus_dir).resolve()), fingerprint=fingerprint,
-            signature=settings_signature(settings), skipped=warnings, readable=readable,
+            signature=settings_signature(settings), skipped=warnings, readable=readable, files=files,
         )
     return IngestReport(
         **counts, chunks=chunks_now, embedded=embedded, skipped=warnings, seconds=time.perf_counter() - started

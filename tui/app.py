@@ -91,6 +91,9 @@ class ChatApp(App[None]):
         self.busy: str | None = None
         # The background load of the models (Assistant.warm) has finished, or failed (then a question loads them).
         self.models_ready = False
+        # The index as the status line last showed it (Assistant.index_stamp): another process's ingest
+        # (`rag ingest --watch`) changes it, and the status line follows.
+        self.index_stamp: int | None = None
 
     # ----------------------------------------------------------------- layout
 
@@ -186,6 +189,36 @@ class ChatApp(App[None]):
         self._show_status(status, problem, note)
         bar.loading_model = True
         self._warm(assistant, quiet=problem is not None)
+        self.index_stamp = assistant.index_stamp()
+        self.set_interval(self.INDEX_CHECK_SECONDS, self._check_index)
+
+    # One stat of the index's state file; the status is read again (in a thread) only when it changed.
+    INDEX_CHECK_SECONDS = 2.0
+
+    def _check_index(self) -> None:
+        assistant = self.assistant
+        if assistant is None or self.busy is not None:  # our own ingest reports itself when it finishes
+            return
+        stamp = assistant.index_stamp()
+        if stamp != self.index_stamp:
+            self.index_stamp = stamp
+            self._reread_index(assistant)
+
+    @work(thread=True, group="index-check", exclusive=True, exit_on_error=False)
+    def _reread_index(self, assistant: "Assistant") -> None:
+        from rag.ingest import ingest_activity
+
+        if ingest_activity(assistant.settings.index_dir).running:  # told once it has finished, not twice
+            self.call_from_thread(setattr, self, "index_stamp", None)
+            return
+        self.call_from_thread(self._index_changed, *self._read_status(assistant))
+
+    def _index_changed(self, status: IndexStatus | None, problem: str | None, note: str) -> None:
+        shown = self.query_one(StatusBar).index
+        self._show_status(status, problem, note)
+        if status is not None and problem is None and status != shown:  # files touched, no text changed: quiet
+            self.notify(f"{status.documents} documents · {status.chunks} chunks", title="The index was updated",
+                        markup=False)
 
     @work(thread=True, group="warm", exit_on_error=False)
     def _warm(self, assistant: "Assistant", quiet: bool) -> None:
@@ -377,6 +410,8 @@ class ChatApp(App[None]):
     ) -> None:
         self.busy = None
         self.last_ingest = report
+        if self.assistant is not None:
+            self.index_stamp = self.assistant.index_stamp()
         self.query_one("#ingest").display = False
         self._show_status(status, problem, note)
         self.notify(report.summary(), title="Ingest finished", markup=False)
@@ -385,6 +420,7 @@ class ChatApp(App[None]):
 
     def _ingest_failed(self, assistant: "Assistant", message: str) -> None:
         self.busy = None
+        self.index_stamp = assistant.index_stamp()
         self.query_one("#ingest").display = False
         self.notify(message, title="Ingest failed", severity="error", markup=False, timeout=15)
         status, _, note = self._read_status(assistant)
