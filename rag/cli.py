@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -365,36 +365,32 @@ def llm_serve(name: str | None, host: str, port: int, threads: int | None) -> No
         pass
 
 
-class _LazyEval(click.Group):
-    def get_command(self, ctx, name):
-        from eval.cli import eval_group
+class _LazyGroup(click.Group):
+    """A command group whose commands live in a face (eval, tui), imported only when one of them is used."""
 
-        return eval_group.get_command(ctx, name)
+    def __init__(self, *args: Any, target: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._target = target  # "module:attribute" of the real group
+
+    def _group(self) -> click.Group:
+        import importlib
+
+        module, attribute = self._target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def get_command(self, ctx, name):
+        return self._group().get_command(ctx, name)
 
     def list_commands(self, ctx):
-        from eval.cli import eval_group
-
-        return eval_group.list_commands(ctx)
+        return self._group().list_commands(ctx)
 
 
-@cli.group("eval", cls=_LazyEval)
+@cli.group("eval", cls=_LazyGroup, target="eval.cli:eval_group")
 def eval_command() -> None:
     """Score answer quality offline: faithfulness, citations, retrieval, abstention."""
 
 
-class _LazyHistory(click.Group):
-    def get_command(self, ctx, name):
-        from tui.history import history_group
-
-        return history_group.get_command(ctx, name)
-
-    def list_commands(self, ctx):
-        from tui.history import history_group
-
-        return history_group.list_commands(ctx)
-
-
-@cli.group("history", cls=_LazyHistory)
+@cli.group("history", cls=_LazyGroup, target="tui.history:history_group")
 def history_command() -> None:
     """Saved chat conversations: list, search TEXT, show ID, export ID [--format md|json]."""
 

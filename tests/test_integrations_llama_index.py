@@ -28,12 +28,10 @@ from rag.integrations.llama_index import RagQueryEngine, RagRetriever
 from rag.loaders import load_document
 
 from corpus_index import CORPUS, bundled_settings, shared_embedder
+from test_assistant import CODE_SHARE, JOURNAL, PERU
 
 pytestmark = pytest.mark.timeout(300)
 
-CODE_SHARE = "What share of Anthropic's merged code does Claude write?"
-JOURNAL = "Which scientific journal published the research behind Sakana's AI Scientist?"
-PERU = "What is the capital of Peru?"
 CODE_SHARE_SENTENCE = "Claude now writes more than 80 percent of the code that gets merged into Anthropic's codebase."
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 

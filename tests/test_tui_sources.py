@@ -23,6 +23,7 @@ from tui.store import ChatStore, Turn
 
 from corpus_index import CORPUS, bundled_settings, shared_embedder
 from test_sources import fake_editor
+from test_tui import wait_for
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -73,14 +74,6 @@ def save(settings: Settings, *questions: str) -> int:
     for minute, question in enumerate(questions):
         store.add_turn(conversation, Turn(question, real_answer(), at(minute)))
     return conversation
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], seconds: float = 60.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app never reached the expected state")
 
 
 async def opened(pilot: Pilot, conversation: int) -> ChatApp:
