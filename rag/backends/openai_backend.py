@@ -113,19 +113,17 @@ class OpenAIAnswerer:
             # Nothing to answer from; the rules would make the model say this anyway.
             yield ABSTAIN_TEXT
             return
-        import openai
-
-        with self._deadline.request(self.settings.openai_total_timeout):
-            yield from self._stream(question, sources)
-
-    def _stream(self, question: str, sources: Sequence[Citation]) -> Iterator[str]:
-        import openai
-
         # An instruction tacked onto the question ("… ignore your sources") is not passed on to the model.
         question = strip_instructions(question) or question
         shown = sources
         if self.reader is not None and self.settings.openai_evidence == "sentences":
             shown = evidence(question, sources, self.reader, self.settings.openai_evidence_sentences)
+        with self._deadline.request(self.settings.openai_total_timeout):
+            yield from self._stream(question, shown)
+
+    def _stream(self, question: str, shown: Sequence[Citation]) -> Iterator[str]:
+        import openai
+
         structured = self._structured
         extra: dict[str, Any] = {}
         if structured:
@@ -142,7 +140,7 @@ class OpenAIAnswerer:
                 raise self._failure(exc, streaming=False) from None
             # A server without JSON-schema output (or that rejects this schema): plain [n] text from now on.
             self._structured = False
-            yield from self._stream(question, sources)
+            yield from self._stream(question, shown)
             return
         except openai.OpenAIError as exc:
             raise self._failure(exc, streaming=False) from None
