@@ -123,8 +123,8 @@ class Assistant:
         embedder = self.embedder
         return VectorStore(settings or self.settings, embedder.model_id, embedder.dimension, create=create)
 
-    def _index_stamp(self) -> int | None:
-        """Changes whenever an ingest (here or in another process) finishes writing the index."""
+    def index_stamp(self) -> int | None:
+        """A value that changes whenever an ingest (here or in another process) finishes writing the index."""
         from .ingest import state_path
 
         try:
@@ -153,7 +153,7 @@ class Assistant:
     def retriever(self) -> "HybridRetriever":
         """The hybrid retriever over the current index, reloaded when an ingest has changed the index since."""
         with self._lock:
-            stamp = self._index_stamp()
+            stamp = self.index_stamp()
             if self._retriever is None or stamp != self._retriever_stamp:
                 from .lexical import LexicalIndex
                 from .retrieve import HybridRetriever
@@ -234,10 +234,6 @@ class Assistant:
         from .files import file_status
 
         return file_status(self.settings)
-
-    def index_stamp(self) -> int | None:
-        """A value that changes whenever an ingest (here or in another process) finishes writing the index."""
-        return self._index_stamp()
 
     def watch(
         self, on_change: "Callable[[FileChange], None]", *, on_notice: Callable[[str], None] | None = None,

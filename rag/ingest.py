@@ -189,19 +189,20 @@ class IngestActivity:
 def ingest_activity(index_dir: Path, state: dict | None = None) -> IngestActivity:
     state = read_state(index_dir) if state is None else state
     running, doing = False, "ingest"
+    marker = _read_marker(index_dir)
     try:
-        marker = json.loads(running_path(index_dir).read_text(encoding="utf-8"))
-        doing = str(marker.get("doing", "ingest"))
-        if marker.get("host") != socket.gethostname():
-            running = True  # another machine's process: it cannot be checked from here
-        else:
-            os.kill(int(marker["pid"]), 0)
-            running = True
+        if marker is not None:
+            doing = str(marker.get("doing", "ingest"))
+            if marker.get("host") != socket.gethostname():
+                running = True  # another machine's process: it cannot be checked from here
+            else:
+                os.kill(int(marker["pid"]), 0)
+                running = True
     except ProcessLookupError:
         pass  # the process that wrote the marker is gone
     except PermissionError:
         running = True  # alive, but another user's
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     unfinished = bool(state) and state.get("ingest_complete") is not True
     return IngestActivity(running=running, unfinished=unfinished and not running, doing=doing)
